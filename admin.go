@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"teamsecrets/localapi"
+)
+
+// openStore opens the local API's store in the data directory.
+func openStore(dataDir string) (*localapi.Store, error) {
+	key, err := localapi.LoadMasterKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	return localapi.OpenStore(dataDir, key)
+}
+
+// admin runs "team", "key" and "member" commands against the store.
+func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "data directory (TEAMSECRETS_DATA_DIR)")
+	team := fs.String("team", "", "team slug")
+	role := fs.String("role", localapi.RoleUser, "TENANT_ADMIN, USER or READ_ONLY_USER")
+	user := fs.String("user", "", "user name (key create: optional; without it the key is a team service key)")
+	if len(args) < 2 {
+		fmt.Fprintln(stderr, "usage: teamsecrets team create SLUG [NAME] | team list | key create --team SLUG --role ROLE [--user NAME] | member add --team SLUG --role ROLE --user NAME")
+		return 2
+	}
+	cmd := args[0] + " " + args[1]
+	if err := fs.Parse(args[2:]); err != nil {
+		return 2
+	}
+	store, err := openStore(*dataDir)
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	defer store.Close()
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	switch cmd {
+	case "team create":
+		if fs.NArg() < 1 {
+			return fail(fmt.Errorf("team create needs a SLUG"))
+		}
+		name := ""
+		if fs.NArg() > 1 {
+			name = fs.Arg(1)
+		}
+		t, err := store.CreateTenant(ctx, fs.Arg(0), name)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "team %s created (id %s)\n", t.Slug, t.ID)
+	case "team list":
+		teams, err := store.Tenants(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		for _, t := range teams {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\n", t.Slug, t.ID, t.Name)
+		}
+	case "key create":
+		if *team == "" {
+			return fail(fmt.Errorf("key create needs --team"))
+		}
+		key, err := store.CreateKey(ctx, *team, *role, *user)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stderr, "API key for team %s, role %s (shown once, store it now):\n", *team, *role)
+		fmt.Fprintln(stdout, key)
+	case "member add":
+		if *team == "" || *user == "" {
+			return fail(fmt.Errorf("member add needs --team and --user"))
+		}
+		if err := store.AddMember(ctx, *team, *role, *user); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "%s is %s in %s\n", *user, *role, *team)
+	default:
+		return fail(fmt.Errorf("unknown command %q", cmd))
+	}
+	return 0
+}

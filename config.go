@@ -1,0 +1,96 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+)
+
+// config is the server's configuration: flags with environment fallbacks.
+type config struct {
+	Addr          string
+	APIURL        string
+	DataDir       string
+	TLSCert       string
+	TLSKey        string
+	SecureCookies bool
+	TrustProxy    bool
+	IdleTimeout   time.Duration
+	MaxLifetime   time.Duration
+	APITimeout    time.Duration
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
+		return d
+	}
+	return def
+}
+
+// parseConfig reads flags for a command; every flag falls back to its
+// TEAMSECRETS_* environment variable.
+func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (config, error) {
+	var c config
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	defAddr := "127.0.0.1:8080"
+	fs.StringVar(&c.Addr, "addr", envOr("TEAMSECRETS_ADDR", defAddr), "where the server listens (TEAMSECRETS_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
+	fs.StringVar(&c.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
+	if withUI {
+		fs.StringVar(&c.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
+		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "mark cookies Secure even without TLS here, e.g. behind a TLS-terminating proxy (TEAMSECRETS_SECURE_COOKIES)")
+		fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TEAMSECRETS_TRUST_PROXY"), "take the client address from X-Forwarded-For (only behind a proxy you run) (TEAMSECRETS_TRUST_PROXY)")
+		fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", 30*time.Minute), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
+		fs.DurationVar(&c.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", 12*time.Hour), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
+		fs.DurationVar(&c.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", 10*time.Second), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: teamsecrets %s[flags]\n\nFlags:\n", map[bool]string{true: "", false: name + " "}[withUI])
+		fs.PrintDefaults()
+		if withUI {
+			fmt.Fprint(stderr, `
+Environment only:
+  TEAMSECRETS_BOOTSTRAP_KEY  the first TENANT_ADMIN key on an empty store (default: generated, printed once)
+  TEAMSECRETS_MASTER_KEY     base64 32-byte key for values at rest (default: generated into the data dir)
+  TEAMSECRETS_SESSION_KEYS   comma-separated session keys, newest first (default: generated into the data dir)
+
+Commands:
+  teamsecrets api                                   run the local GraphQL API alone
+  teamsecrets team create SLUG [NAME]               add a team
+  teamsecrets team list                             list teams
+  teamsecrets key create --team SLUG --role ROLE [--user NAME]
+                                                    make an API key (printed once)
+  teamsecrets member add --team SLUG --role ROLE --user NAME
+                                                    give a user a role in a team
+`)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return c, fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	return c, nil
+}

@@ -1,0 +1,99 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/google/uuid"
+)
+
+// caller is who sent a request, worked out on first use so queries that
+// need no key (api) cost nothing, and every resolver in one request shares
+// the answer.
+type caller struct {
+	store        *Store
+	key          string
+	tenantHeader string
+
+	once sync.Once
+	id   identity
+	err  error
+}
+
+// identity is an authenticated caller acting in one team.
+type identity struct {
+	UserID          string // empty for service keys
+	TenantID        string // the team this request acts in
+	DefaultTenantID string // the key's default team
+	Role            string // the role in TenantID
+}
+
+func (id identity) canWrite() bool { return id.Role != RoleReadOnlyUser }
+
+type callerKey struct{}
+
+func withCaller(ctx context.Context, c *caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// bearerKey returns the key of an "Authorization: Bearer <key>" header.
+func bearerKey(header string) string {
+	scheme, key, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(key)
+}
+
+// identify returns the caller's identity, or an UNAUTHENTICATED/FORBIDDEN
+// error.
+func identify(ctx context.Context) (identity, error) {
+	c, _ := ctx.Value(callerKey{}).(*caller)
+	if c == nil {
+		return identity{}, errUnauthenticated
+	}
+	c.once.Do(func() { c.id, c.err = c.resolve(ctx) })
+	return c.id, c.err
+}
+
+func (c *caller) resolve(ctx context.Context) (identity, error) {
+	if c.key == "" {
+		return identity{}, errUnauthenticated
+	}
+	k, err := c.store.keyByHash(ctx, hashKey(c.key))
+	if errors.Is(err, ErrNotFound) {
+		return identity{}, errUnauthenticated
+	}
+	if err != nil {
+		slog.ErrorContext(ctx, "look up api key", "err", err)
+		return identity{}, errInternal
+	}
+	id := identity{UserID: k.UserID, TenantID: k.TenantID, DefaultTenantID: k.TenantID, Role: k.Role}
+	if c.tenantHeader != "" {
+		want, err := uuid.Parse(c.tenantHeader)
+		if err != nil {
+			return identity{}, errNotMember
+		}
+		id.TenantID = want.String()
+	}
+	if k.UserID == "" {
+		// A service key acts only in its own team.
+		if id.TenantID != k.TenantID {
+			return identity{}, errNotMember
+		}
+		return id, nil
+	}
+	role, err := c.store.membershipRole(ctx, k.UserID, id.TenantID)
+	if errors.Is(err, ErrNotFound) {
+		return identity{}, errNotMember
+	}
+	if err != nil {
+		slog.ErrorContext(ctx, "look up membership", "err", err)
+		return identity{}, errInternal
+	}
+	id.Role = role
+	return id, nil
+}

@@ -1,0 +1,38 @@
+package localapi
+
+import "fmt"
+
+// Error codes in extensions.code, as Prefect Cloud sends them.
+const (
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeForbidden       = "FORBIDDEN"
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeAPIError        = "API_ERROR"
+)
+
+// NoValueMessage is the text the Prefect client maps to KeyError.
+const NoValueMessage = "No value found for the requested key"
+
+// apiError is a GraphQL error with extensions.code. Messages never include a
+// secret value or a key.
+type apiError struct {
+	code, msg string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// Extensions makes graphql-go put the code into the error's extensions.
+func (e *apiError) Extensions() map[string]interface{} {
+	return map[string]interface{}{"code": e.code}
+}
+
+func errorf(code, format string, args ...any) error {
+	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+var (
+	errUnauthenticated = errorf(CodeUnauthenticated, "Unauthenticated: a valid API key is required (Authorization: Bearer <key>)")
+	errNotMember       = errorf(CodeForbidden, "Forbidden: this API key has no membership in the requested team")
+	errReadOnly        = errorf(CodeForbidden, "Forbidden: read-only members cannot change secrets")
+	errInternal        = errorf(CodeAPIError, "Internal error; the server log has details")
+)

@@ -1,0 +1,141 @@
+// Command teamsecrets serves the Team → Secrets web UI and, unless pointed at
+// another Cloud-compatible API, a local secrets API on the same port.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"teamsecrets/localapi"
+)
+
+//go:embed schema.graphql
+var schemaSDL string
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
+	if len(args) > 0 {
+		switch args[0] {
+		case "api":
+			return serveCmd(ctx, "api", args[1:], stdout, stderr, false)
+		case "team", "key", "member":
+			return admin(ctx, args, stdout, stderr)
+		}
+	}
+	return serveCmd(ctx, "", args, stdout, stderr, true)
+}
+
+func serveCmd(ctx context.Context, name string, args []string, stdout, stderr io.Writer, withUI bool) int {
+	cfg, err := parseConfig(name, args, stderr, withUI)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 2
+	}
+	if err := serve(ctx, cfg, stdout, withUI); err != nil {
+		fmt.Fprintln(stderr, "error:", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error {
+	start := time.Now()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+
+	embedded := cfg.APIURL == ""
+	if embedded {
+		store, err := openStore(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		key, created, err := localapi.Bootstrap(ctx, store, os.Getenv(localapi.BootstrapKeyEnv))
+		if err != nil {
+			return fmt.Errorf("bootstrap: %w", err)
+		}
+		if created && os.Getenv(localapi.BootstrapKeyEnv) == "" {
+			fmt.Fprintf(stdout, "\nFirst start: created team \"default\" and a TENANT_ADMIN API key.\n"+
+				"It is shown only this once; store it now:\n\n    %s\n\n", key)
+		}
+		api, err := localapi.NewServer(schemaSDL, store, version)
+		if err != nil {
+			return err
+		}
+		mux.Handle("/graphql", api)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	if withUI {
+		apiURL := cfg.APIURL
+		if embedded {
+			apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
+		}
+		ui, err := newUI(cfg, apiURL)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		mux.Handle("/", ui)
+		fmt.Fprintf(stdout, "Team Secrets: %s://%s/  (API: %s)\n", scheme, ln.Addr(), apiURL)
+	} else {
+		fmt.Fprintf(stdout, "Local secrets API: %s://%s/graphql\n", scheme, ln.Addr())
+	}
+	slog.Info("listening", "addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
+
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
