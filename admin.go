@@ -12,11 +12,11 @@ import (
 
 // openStore opens the local API's store in the data directory.
 func openStore(dataDir string) (*localapi.Store, error) {
-	key, err := localapi.LoadMasterKey(dataDir)
-	if err != nil {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+	key, err := localapi.LoadMasterKey(dataDir)
+	if err != nil {
 		return nil, err
 	}
 	return localapi.OpenStore(dataDir, key)

@@ -35,7 +35,7 @@ type Error struct {
 	Err        error         // the cause, for logs
 }
 
-func (e *Error) Error() string  { return e.Message }
+func (e *Error) Error() string   { return e.Message }
 func (e *Error) Unwrap() []error { return []error{e.Kind, e.Err} }
 
 // classify maps whatever a genqlient call returned to an *Error, once, so

@@ -105,7 +105,9 @@ func TestEveryDesignDocumentWorksAsWritten(t *testing.T) {
 	}
 	r = env.Do(t, key, "", docAuthInfo, nil)
 	mustOK(t, r)
-	if got := decode[struct{ TenantID string `json:"tenant_id"` }](t, r.Data["auth_info"]); got.TenantID != team.ID {
+	if got := decode[struct {
+		TenantID string `json:"tenant_id"`
+	}](t, r.Data["auth_info"]); got.TenantID != team.ID {
 		t.Fatalf("auth_info.tenant_id = %q, want %q", got.TenantID, team.ID)
 	}
 

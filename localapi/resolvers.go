@@ -5,12 +5,11 @@ import (
 	"errors"
 	"log/slog"
 
-	"teamsecrets/secretname"
+	"teamsecrets/rules"
 )
 
-// MaxValueBytes is the largest secret value accepted, measured as its JSON
-// encoding.
-const MaxValueBytes = 64 << 10
+// MaxValueBytes is the largest secret value accepted (see rules).
+const MaxValueBytes = rules.MaxValueBytes
 
 // resolver is the root of the GraphQL schema (query_root and mutation_root).
 type resolver struct {
@@ -86,7 +85,7 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 	if len(value) > MaxValueBytes {
 		return nil, errorf(CodeBadUserInput, "Invalid value: larger than the %d KiB limit", MaxValueBytes>>10)
 	}
-	if err := secretname.Validate(name); err != nil {
+	if err := rules.ValidateName(name); err != nil {
 		// Names made elsewhere (Prefect Cloud allows any name) may still be
 		// rotated; new names must follow the rules.
 		exists, xerr := r.store.SecretExists(ctx, id.TenantID, name)

@@ -1,6 +1,6 @@
-// Package secretname holds the rules for secret names. The local API and the
-// UI both apply them, so every client gets the same answer.
-package secretname
+// Package rules holds the rules for secret names and values. The local API
+// and the UI both apply them, so every client gets the same answer.
+package rules
 
 import (
 	"errors"
@@ -11,7 +11,11 @@ import (
 // MaxLen is the longest name accepted, in characters.
 const MaxLen = 255
 
-// Errors returned by Validate. Their text never repeats the name.
+// MaxValueBytes is the largest secret value accepted, measured as its JSON
+// encoding (a text value's quotes and escapes count).
+const MaxValueBytes = 64 << 10
+
+// Errors returned by ValidateName. Their text never repeats the name.
 var (
 	ErrEmpty    = errors.New("name is required")
 	ErrTooLong  = fmt.Errorf("name is longer than %d characters", MaxLen)
@@ -20,10 +24,10 @@ var (
 	ErrEncoding = errors.New("name is not valid UTF-8")
 )
 
-// Validate reports whether name may be used for a new secret: 1–255
+// ValidateName reports whether name may be used for a new secret: 1–255
 // characters of ASCII letters, digits, '_', '-', '.', starting with a letter
 // or '_'.
-func Validate(name string) error {
+func ValidateName(name string) error {
 	if name == "" {
 		return ErrEmpty
 	}

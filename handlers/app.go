@@ -1,0 +1,83 @@
+// Package handlers serves the Team → Secrets pages: one file per action,
+// every route in routes.go, middleware in middleware.go.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+
+	"teamsecrets/cloud"
+)
+
+// Config is what the UI needs to run.
+type Config struct {
+	API           *cloud.Client
+	SessionKeys   [][]byte      // newest first; each signs and encrypts cookies
+	SecureCookies bool          // Secure cookies even without TLS here (behind a TLS proxy)
+	TrustProxy    bool          // take the client address from X-Forwarded-For
+	IdleTimeout   time.Duration // sign out after this long without a request
+	MaxLifetime   time.Duration // sign out this long after sign-in
+	APITimeout    time.Duration // one page's API calls, retries included
+	Logger        *slog.Logger
+	LoginLimit    LoginLimit
+	Now           func() time.Time // for tests; time.Now by default
+}
+
+// LoginLimit bounds failed sign-ins per client address.
+type LoginLimit struct {
+	Failures int           // allowed within Window
+	Window   time.Duration // counted from the first failure
+}
+
+// App holds what the handlers share.
+type App struct {
+	api      *cloud.Client
+	cfg      Config
+	log      *slog.Logger
+	sessions *sessions.CookieStore
+	revoked  *revocations
+	logins   *loginLimiter
+}
+
+func (a *App) now() time.Time { return a.cfg.Now() }
+
+// apiContext bounds the API calls made for one request and carries the
+// session's key and team to the transport.
+func (a *App) apiContext(ctx context.Context, apiKey, teamID string) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cloud.WithCredentials(ctx, apiKey, teamID), a.cfg.APITimeout)
+}
+
+// New builds the UI as an http.Handler.
+func New(cfg Config) http.Handler {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.MaxLifetime <= 0 {
+		cfg.MaxLifetime = 12 * time.Hour
+	}
+	if cfg.APITimeout <= 0 {
+		cfg.APITimeout = 10 * time.Second
+	}
+	if cfg.LoginLimit.Failures <= 0 {
+		cfg.LoginLimit = LoginLimit{Failures: 5, Window: time.Minute}
+	}
+	a := &App{
+		api:      cfg.API,
+		cfg:      cfg,
+		log:      cfg.Logger,
+		sessions: newCookieStore(cfg),
+		revoked:  newRevocations(cfg.Now),
+		logins:   newLoginLimiter(cfg.LoginLimit, cfg.Now),
+	}
+	return a.routes()
+}

@@ -1,0 +1,20 @@
+package handlers
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+)
+
+// deriveSessionKeys turns one configured session key into the HMAC and
+// AES keys securecookie needs.
+func deriveSessionKeys(secret []byte) (hashKey, blockKey []byte) {
+	hashKey, err := hkdf.Key(sha256.New, secret, nil, "teamsecrets session hmac", 32)
+	if err != nil {
+		panic(err)
+	}
+	blockKey, err = hkdf.Key(sha256.New, secret, nil, "teamsecrets session aes", 32)
+	if err != nil {
+		panic(err)
+	}
+	return hashKey, blockKey
+}

@@ -1,0 +1,86 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"teamsecrets/cloud"
+)
+
+// loginSave checks an API key with the API and starts a session.
+func (a *App) loginSave(c echo.Context) error {
+	ip := c.RealIP()
+	if wait := a.logins.blocked(ip); wait > 0 {
+		secs := int(wait.Seconds() + 0.999)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		return a.loginError(c, http.StatusTooManyRequests,
+			fmt.Sprintf("Too many failed sign-ins from your address. Try again in %d s.", secs))
+	}
+	key := strings.TrimSpace(c.FormValue("key"))
+	if key == "" {
+		return a.loginError(c, http.StatusUnprocessableEntity, "Enter an API key.")
+	}
+	ctx, cancel := a.apiContext(c.Request().Context(), key, "")
+	defer cancel()
+	id, err := a.api.Identify(ctx)
+	if err != nil {
+		var apiErr *cloud.Error
+		switch {
+		case errors.Is(err, cloud.ErrUnauthenticated):
+			a.logins.fail(ip)
+			return a.loginError(c, http.StatusUnauthorized, "That API key was not accepted.")
+		case errors.As(err, &apiErr):
+			a.log.WarnContext(c.Request().Context(), "sign-in: api call failed",
+				"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
+			return a.loginError(c, apiErr.Status, apiErr.Message+" Try again in a moment.")
+		default:
+			return err
+		}
+	}
+	if len(id.Teams) == 0 {
+		return a.loginError(c, http.StatusForbidden, "This key is not a member of any team.")
+	}
+	a.logins.reset(ip)
+	s := newSession(key, id, a.now().Unix())
+	if err := a.setFlash(c, s, "success", "Signed in as "+displayUser(s)+"."); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, listURL(s.Default))
+}
+
+// newSession starts a session for an identified key. The default team is
+// always among the teams kept.
+func newSession(key string, id cloud.Identity, now int64) *session {
+	s := &session{ID: newSessionID(), APIKey: key, User: id.Username, Created: now, Seen: now}
+	def := id.Teams[0]
+	for _, t := range id.Teams {
+		if t.ID == id.DefaultTeamID {
+			def = t
+		}
+	}
+	s.Default = def.Slug
+	s.Teams = append(s.Teams, def)
+	for _, t := range id.Teams {
+		if len(s.Teams) >= maxSessionTeams {
+			break
+		}
+		if t.Slug != def.Slug {
+			s.Teams = append(s.Teams, t)
+		}
+	}
+	// The switcher lists teams by slug.
+	sortTeams(s.Teams)
+	return s
+}
+
+func displayUser(s *session) string {
+	if s.User == "" {
+		return "a team key"
+	}
+	return s.User
+}

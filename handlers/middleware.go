@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"teamsecrets/cloud"
+)
+
+// csp allows only this origin's stylesheet and script: no inline code.
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// securityHeaders go on every response.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		return next(c)
+	}
+}
+
+// noStore keeps pages out of every cache: they show who is signed in and
+// what their team holds.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+// bodyLimit answers 413 with a readable page.
+var bodyLimit = middleware.BodyLimit("256K")
+
+// requestLog writes one line per request: route pattern, status, duration.
+// Never the query string, form, cookies or headers.
+func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		level := slog.LevelInfo
+		status := c.Response().Status
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		a.log.LogAttrs(c.Request().Context(), level, "request",
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)),
+			slog.Int64("bytes", c.Response().Size),
+		)
+		return nil
+	}
+}
+
+// csrf checks a token on every state-changing request. Browsers that send
+// Sec-Fetch-Site are judged by it; others need the form token, which must
+// match the token cookie.
+func (a *App) csrf() echo.MiddlewareFunc {
+	return middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf",
+		CookieName:     "ts_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteStrictMode,
+		CookieSecure:   a.cfg.SecureCookies,
+		CookieMaxAge:   int(a.cfg.MaxLifetime.Seconds()),
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
+		},
+	})
+}
+
+func csrfToken(c echo.Context) string {
+	t, _ := c.Get("csrf").(string)
+	return t
+}
+
+// requireSession sends visitors without a valid session to sign in.
+func (a *App) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s, expired := a.loadSession(c)
+		if s == nil {
+			a.clearSession(c)
+			to := "/login"
+			if expired {
+				to = "/login?expired=1"
+			}
+			return c.Redirect(http.StatusSeeOther, to)
+		}
+		return next(c)
+	}
+}
+
+// teamScope resolves the team in the URL among the session's teams and
+// makes it the team of every API call in the request.
+func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s, _ := a.loadSession(c)
+		slug := c.Param("slug")
+		t, ok := s.team(slug)
+		if !ok {
+			// Teams beyond those kept in the cookie, or joined since sign-in.
+			var err error
+			t, ok, err = a.lookupTeam(c, s, slug)
+			if err != nil {
+				return a.apiFailure(c, err)
+			}
+			if !ok {
+				return a.errorPage(c, http.StatusNotFound, "Team not found",
+					"You are not a member of a team with that address.", "")
+			}
+		}
+		c.Set("team", t)
+		return next(c)
+	}
+}
+
+func (a *App) lookupTeam(c echo.Context, s *session, slug string) (cloud.Team, bool, error) {
+	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, "")
+	defer cancel()
+	id, err := a.api.Identify(ctx)
+	if err != nil {
+		return cloud.Team{}, false, err
+	}
+	for _, t := range id.Teams {
+		if t.Slug == slug {
+			return t, true, nil
+		}
+	}
+	return cloud.Team{}, false, nil
+}
+
+func teamOf(c echo.Context) cloud.Team {
+	t, _ := c.Get("team").(cloud.Team)
+	return t
+}
+
+func sessionOf(c echo.Context) *session {
+	s, _ := c.Get("session").(*session)
+	return s
+}
+
+// requireWriter refuses write pages and actions to read-only members.
+func (a *App) requireWriter(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if teamOf(c).ReadOnly() {
+			return a.errorPage(c, http.StatusForbidden, "Read-only access",
+				"You have read-only access to this team: you can see secret names, but not add, rotate or delete secrets.", "")
+		}
+		return next(c)
+	}
+}

@@ -1,0 +1,51 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"teamsecrets/static"
+)
+
+// MaxBodyBytes caps a form submission. A 64 KiB value, percent-encoded,
+// fits with room to spare.
+const MaxBodyBytes = 256 << 10
+
+// routes lists every route of the UI. (GET /healthz and POST /graphql are
+// mounted beside it by main.)
+func (a *App) routes() http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.httpError
+	if a.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+
+	e.Use(a.requestLog, securityHeaders, middleware.Recover())
+	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
+
+	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf())
+	pages.GET("/", a.home)
+	pages.GET("/login", a.loginShow)
+	pages.POST("/login", a.loginSave)
+	pages.POST("/logout", a.logout)
+
+	team := pages.Group("/teams/:slug/secrets", a.requireSession, a.teamScope)
+	team.GET("", a.secretList)
+	team.GET("/new", a.secretCreate, a.requireWriter)
+	team.POST("", a.secretSave, a.requireWriter)
+	team.GET("/:name/rotate", a.secretRotate, a.requireWriter)
+	team.POST("/:name/rotate", a.secretRotateSave, a.requireWriter)
+	team.GET("/:name/delete", a.secretDelete, a.requireWriter)
+	team.POST("/:name/delete", a.secretRemove, a.requireWriter)
+
+	// Cross-origin writes are refused before they reach echo, whatever token
+	// they carry.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(a.crossOriginDenied))
+	return cop.Handler(e)
+}

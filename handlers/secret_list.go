@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"teamsecrets/rules"
+	"teamsecrets/views"
+)
+
+const defaultPerPage = 50
+
+var perPages = []int{20, 50, 100}
+
+// listQuery is the list page's query string, cleaned up: unknown values fall
+// back to defaults rather than failing.
+type listQuery struct {
+	Search  string
+	Desc    bool
+	Page    int
+	PerPage int
+}
+
+func parseListQuery(v url.Values) listQuery {
+	q := listQuery{Page: 1, PerPage: defaultPerPage}
+	q.Search = strings.TrimSpace(v.Get("q"))
+	if !utf8.ValidString(q.Search) {
+		q.Search = strings.ToValidUTF8(q.Search, "")
+	}
+	if len(q.Search) > 4*rules.MaxLen {
+		q.Search = q.Search[:4*rules.MaxLen]
+		q.Search = strings.ToValidUTF8(q.Search, "")
+	}
+	q.Desc = v.Get("sort") == "-name"
+	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
+		q.Page = n
+	}
+	if n, err := strconv.Atoi(v.Get("per_page")); err == nil && slices.Contains(perPages, n) {
+		q.PerPage = n
+	}
+	return q
+}
+
+// secretList shows the team's secrets: search, order, pages.
+func (a *App) secretList(c echo.Context) error {
+	s, team := sessionOf(c), teamOf(c)
+	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
+	defer cancel()
+	names, err := a.api.SecretNames(ctx)
+	if err != nil {
+		return a.apiFailure(c, err)
+	}
+	p := buildSecretList(team.Slug, names, parseListQuery(c.QueryParams()))
+	p.ReadOnly = team.ReadOnly()
+	p.Layout = a.layout(c, "Secrets · "+team.Name)
+	return a.render(c, http.StatusOK, views.SecretListView(p))
+}
+
+// buildSecretList filters, orders and pages the names into the view model.
+// names is not modified.
+func buildSecretList(slug string, names []string, q listQuery) views.SecretListPage {
+	p := views.SecretListPage{
+		NewURL: newURL(slug), ListURL: listURL(slug), Query: q.Search,
+		PerPage: q.PerPage, PerPages: perPages, SortDesc: q.Desc, Total: len(names),
+	}
+	if !slices.IsSortedFunc(names, compareNames) {
+		names = slices.Clone(names)
+		slices.SortFunc(names, compareNames)
+	}
+	matches := names
+	if q.Search != "" {
+		matches = filterNames(names, q.Search)
+	}
+	p.Matches = len(matches)
+	p.Pages = max(1, (p.Matches+q.PerPage-1)/q.PerPage)
+	p.Page = min(q.Page, p.Pages)
+	start := (p.Page - 1) * q.PerPage
+	end := min(start+q.PerPage, p.Matches)
+	if p.Matches > 0 {
+		p.From, p.To = start+1, end
+	}
+	p.Rows = make([]views.SecretRow, 0, end-start)
+	for i := start; i < end; i++ {
+		name := matches[i]
+		if q.Desc {
+			name = matches[p.Matches-1-i]
+		}
+		p.Rows = append(p.Rows, views.SecretRow{
+			Name:      name,
+			RotateURL: rotateURL(slug, name),
+			DeleteURL: deleteURL(slug, name),
+			NoEnvVar:  rules.ValidateName(name) != nil || !rules.EnvOverridable(name),
+		})
+	}
+	toggled := q
+	toggled.Desc = !q.Desc
+	p.SortURL = listQueryURL(slug, toggled, 1)
+	if p.Page > 1 {
+		p.PrevURL = listQueryURL(slug, q, p.Page-1)
+	}
+	if p.Page < p.Pages {
+		p.NextURL = listQueryURL(slug, q, p.Page+1)
+	}
+	return p
+}
+
+// compareNames orders names ASCII case-insensitively, ties by bytes: the
+// order the local API returns, so the usual case needs no sort.
+func compareNames(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := lowerASCII(a[i]), lowerASCII(b[i])
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	return strings.Compare(a, b)
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// filterNames keeps names containing q, ignoring case.
+func filterNames(names []string, q string) []string {
+	out := make([]string, 0, 64)
+	if isASCII(q) {
+		lq := []byte(strings.ToLower(q))
+		for _, n := range names {
+			if containsFoldASCII(n, lq) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	lq := strings.ToLower(q)
+	for _, n := range names {
+		if strings.Contains(strings.ToLower(n), lq) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether s contains lq (lower-case ASCII),
+// folding ASCII letters in s; it allocates nothing.
+func containsFoldASCII(s string, lq []byte) bool {
+	if len(lq) == 0 {
+		return true
+	}
+	for i := 0; i+len(lq) <= len(s); i++ {
+		j := 0
+		for j < len(lq) && lowerASCII(s[i+j]) == lq[j] {
+			j++
+		}
+		if j == len(lq) {
+			return true
+		}
+	}
+	return false
+}

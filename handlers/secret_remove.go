@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// secretRemove deletes the secret after confirmation.
+func (a *App) secretRemove(c echo.Context) error {
+	s, team := sessionOf(c), teamOf(c)
+	name, ok := nameParam(c)
+	if !ok {
+		return a.errorPage(c, http.StatusNotFound, "Secret not found", "That address does not name a secret.", "")
+	}
+	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
+	defer cancel()
+	found, err := a.api.DeleteSecret(ctx, name)
+	if err != nil {
+		return a.apiFailure(c, err)
+	}
+	kind, msg := "success", fmt.Sprintf("Secret %s deleted.", name)
+	if !found {
+		kind, msg = "info", fmt.Sprintf("Secret %s was already deleted.", name)
+	}
+	if err := a.setFlash(c, s, kind, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+}

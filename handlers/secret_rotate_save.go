@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"teamsecrets/cloud"
+	"teamsecrets/views"
+)
+
+// secretRotateSave stores a new value, one atomic set_secret. With a new
+// name it sets the new name first and deletes the old one only after that
+// worked, so a failure never loses the secret.
+func (a *App) secretRotateSave(c echo.Context) error {
+	s, team := sessionOf(c), teamOf(c)
+	name, ok := nameParam(c)
+	if !ok {
+		return a.errorPage(c, http.StatusNotFound, "Secret not found", "That address does not name a secret.", "")
+	}
+	f := newSecretForm(c)
+	f.Name = name
+	rename := f.NewName != "" && f.NewName != name
+	var errs views.FieldErrors
+	value, valueErr := f.encodeValue()
+	errs.Value = valueErr
+	if rename {
+		errs.NewName = nameError(f.NewName)
+	}
+	if errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.formPage(c, f, true, errs, "")))
+	}
+
+	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
+	defer cancel()
+	names, err := a.api.SecretNames(ctx)
+	if err != nil {
+		return a.formFailure(c, f, true, err)
+	}
+	if !slices.Contains(names, name) {
+		return a.errorPage(c, http.StatusNotFound, "Secret not found",
+			"This team has no secret named "+name+". It may have been deleted or renamed; nothing was saved.", "")
+	}
+	target := name
+	if rename {
+		target = f.NewName
+		if slices.Contains(names, target) && !f.Overwrite {
+			errs.Form = fmt.Sprintf("A secret named %s already exists. To replace it with this value, confirm below.", target)
+			return a.render(c, http.StatusConflict, views.SecretFormView(a.formPage(c, f, true, errs, target)))
+		}
+	}
+	if err := a.api.SetSecret(ctx, target, value); err != nil {
+		return a.formFailure(c, f, true, err)
+	}
+	msg := fmt.Sprintf("Secret %s rotated.", name)
+	if rename {
+		if _, err := a.api.DeleteSecret(ctx, name); err != nil {
+			return a.renameHalfDone(c, name, target, err)
+		}
+		msg = fmt.Sprintf("Secret %s renamed to %s, with the new value.", name, target)
+	}
+	if err := a.setFlash(c, s, "success", msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+}
+
+// renameHalfDone says plainly that the new name was saved but the old one
+// is still there.
+func (a *App) renameHalfDone(c echo.Context, oldName, newName string, err error) error {
+	status, reason := http.StatusBadGateway, "the API call failed"
+	var apiErr *cloud.Error
+	if errors.As(err, &apiErr) {
+		status, reason = apiErr.Status, apiErr.Message
+		a.log.WarnContext(c.Request().Context(), "rename: delete of old name failed",
+			"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
+	}
+	if status < 500 {
+		status = http.StatusBadGateway
+	}
+	return a.errorPage(c, status, "Renamed, but the old name remains",
+		fmt.Sprintf("The new value was saved as %s, but %s could not be deleted: %s", newName, oldName, reason),
+		fmt.Sprintf("Both names now exist. Delete %s when the API is available again.", oldName))
+}

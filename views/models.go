@@ -1,0 +1,121 @@
+// Package views renders pages with templ. Each page takes one view model,
+// prepared by its handler; templates hold no logic beyond showing it.
+package views
+
+// Layout is what every page shows around its content.
+type Layout struct {
+	Title    string
+	SignedIn bool
+	User     string     // who is signed in: a username or "Team key"
+	Team     TeamLink   // the current team; empty on pages outside a team
+	Teams    []TeamLink // the team switcher
+	CSRF     string     // token for the sign-out form
+	Flash    Flash
+}
+
+// TeamLink is one entry of the team switcher.
+type TeamLink struct {
+	Name, Slug, URL string
+	Current         bool
+	ReadOnly        bool
+}
+
+// Flash is a one-time message after an action.
+type Flash struct {
+	Kind    string // "success", "info" or "error"
+	Message string
+}
+
+// LoginPage is the sign-in form.
+type LoginPage struct {
+	Layout Layout
+	CSRF   string
+	Error  string // tied to the key field
+	Notice string // e.g. "You signed out."
+}
+
+// SecretRow is one secret in the list.
+type SecretRow struct {
+	Name      string
+	RotateURL string
+	DeleteURL string
+	NoEnvVar  bool // the name cannot be set with PREFECT__CONTEXT__SECRETS__<NAME>
+}
+
+// PageLink is a pagination or sort link.
+type PageLink struct {
+	Label, URL string
+	Current    bool
+}
+
+// SecretListPage is the list of a team's secrets.
+type SecretListPage struct {
+	Layout   Layout
+	ReadOnly bool
+	NewURL   string
+	ListURL  string // the list without search, sort or paging
+	Query    string
+	Sort     string // "name" or "-name"
+	PerPage  int
+	PerPages []int
+	SortURL  string // toggles the sort order, keeping search and page size
+	SortDesc bool
+	Total    int // secrets in the team
+	Matches  int // secrets matching the search
+	From, To int // 1-based range shown
+	Page     int
+	Pages    int
+	PrevURL  string // empty on the first page
+	NextURL  string // empty on the last page
+	Rows     []SecretRow
+}
+
+// FieldErrors are form errors, each shown next to its field.
+type FieldErrors struct {
+	Form    string // about the whole submission (banner)
+	Name    string
+	Value   string
+	NewName string
+}
+
+// Any reports whether there is any error.
+func (e FieldErrors) Any() bool {
+	return e.Form != "" || e.Name != "" || e.Value != "" || e.NewName != ""
+}
+
+// SecretFormPage adds a secret (or, with Rotate set, rotates one). The value
+// field is always rendered empty.
+type SecretFormPage struct {
+	Layout          Layout
+	CSRF            string
+	Action          string // form action URL
+	CancelURL       string
+	Rotate          bool   // rotating an existing secret
+	Name            string // add: the typed name; rotate: the secret's name
+	NewName         string // rotate: optional new name
+	ValueType       string // "text" or "json"
+	ConfirmName     string // a name that exists and needs the overwrite box
+	Errors          FieldErrors
+	NoEnvVarWarning bool // the (new) name has '-' or '.'
+}
+
+// SecretDeletePage confirms a delete.
+type SecretDeletePage struct {
+	Layout    Layout
+	CSRF      string
+	Name      string
+	Action    string
+	CancelURL string
+}
+
+// ErrorPage says what went wrong.
+type ErrorPage struct {
+	Layout     Layout
+	Status     int
+	Heading    string
+	Message    string
+	Detail     string // an extra sentence, e.g. both names exist after a failed rename
+	BackURL    string
+	BackLabel  string
+	RetryAfter int // seconds, when known
+}
