@@ -1,0 +1,13 @@
+package handlers_test
+
+import (
+	"os"
+	"path/filepath"
+)
+
+func readFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	return string(b), err
+}
+
+func globFiles(pattern string) ([]string, error) { return filepath.Glob(pattern) }
