@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -80,7 +81,8 @@ func classify(op string, err error, rec *call) error {
 		e.Kind, e.Status, e.Message = ErrUnavailable, 499, "The request was cancelled."
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusServiceUnavailable, "The secrets API is not reachable (connection refused)."
-	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, errMalformed):
+	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, errMalformed) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusBadGateway, "The secrets API sent a response that is not valid GraphQL JSON."
 	case errors.As(err, &netErr):
 		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusServiceUnavailable, "The secrets API is not reachable (network error)."

@@ -60,22 +60,22 @@ func TestCanaryValueNeverLeavesTheServer(t *testing.T) {
 		{"not found page", get("/teams/default/secrets/nothing/here")},
 		{"unknown team", get("/teams/nope/secrets")},
 		{"api down: list", func() page {
-			u.proxy.set(func(string) (int, string, bool) { return 502, "bad gateway", true })
+			u.proxy.set(failAll(502, "bad gateway"))
 			defer u.proxy.set(nil)
 			return u.get("/teams/default/secrets")
 		}},
 		{"api down: add", func() page {
-			u.proxy.set(func(string) (int, string, bool) { return 500, `{"errors":[{"message":"x"}]}`, true })
+			u.proxy.set(failAll(500, `{"errors":[{"message":"x"}]}`))
 			defer u.proxy.set(nil)
 			return u.post("/teams/default/secrets", url.Values{"name": {"DOWN"}, "value": {canary}})
 		}},
 		{"api down: rotate", func() page {
-			u.proxy.set(func(op string) (int, string, bool) { return 503, "", op == "SetSecret" })
+			u.proxy.set(failOp("SetSecret", 503, ""))
 			defer u.proxy.set(nil)
 			return u.post("/teams/default/secrets/CANARY2/rotate", url.Values{"value": {canary}})
 		}},
 		{"api fails delete during rename", func() page {
-			u.proxy.set(func(op string) (int, string, bool) { return 500, "", op == "DeleteSecret" })
+			u.proxy.set(failOp("DeleteSecret", 500, ""))
 			defer u.proxy.set(nil)
 			return u.post("/teams/default/secrets/CANARY2/rotate", url.Values{"value": {canary}, "new_name": {"CANARY3"}})
 		}},

@@ -21,11 +21,35 @@ import (
 	"teamsecrets/localapi/apitest"
 )
 
-// fault decides, per GraphQL operation, whether the proxy in front of the
-// real local API fails it instead of passing it on.
-type fault func(op string) (status int, body string, fail bool)
+// reply is what the fault proxy answers instead of the real API.
+type reply struct {
+	Status     int
+	Body       string
+	RetryAfter string        // Retry-After header, if set
+	Delay      time.Duration // wait before answering (or forwarding, with Forward)
+	Forward    bool          // after Delay, pass the request on
+}
 
-// faultProxy forwards to the real local API unless its fault says fail.
+// fault decides, per GraphQL operation, what the proxy in front of the real
+// local API does: nil forwards the request unchanged.
+type fault func(op string) *reply
+
+// failOp fails one operation with a status and body.
+func failOp(op string, status int, body string) fault {
+	return func(got string) *reply {
+		if got != op {
+			return nil
+		}
+		return &reply{Status: status, Body: body}
+	}
+}
+
+// failAll fails every operation.
+func failAll(status int, body string) fault {
+	return func(string) *reply { return &reply{Status: status, Body: body} }
+}
+
+// faultProxy forwards to the real local API unless its fault says otherwise.
 type faultProxy struct {
 	mu    sync.Mutex
 	fault fault
@@ -37,6 +61,7 @@ func (p *faultProxy) set(f fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fault = f
+	p.calls = map[string]int{}
 }
 
 func (p *faultProxy) count(op string) int {
@@ -56,15 +81,45 @@ func (p *faultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.calls[req.OperationName]++
 	f := p.fault
 	p.mu.Unlock()
+	var rep *reply
 	if f != nil {
-		if status, out, fail := f(req.OperationName); fail {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(status)
-			io.WriteString(w, out)
+		rep = f(req.OperationName)
+	}
+	if rep != nil && rep.Delay > 0 {
+		select {
+		case <-time.After(rep.Delay):
+		case <-r.Context().Done():
 			return
 		}
 	}
-	p.next.ServeHTTP(w, r)
+	if rep == nil || rep.Forward {
+		p.next.ServeHTTP(w, r)
+		return
+	}
+	if rep.RetryAfter != "" {
+		w.Header().Set("Retry-After", rep.RetryAfter)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rep.Status)
+	io.WriteString(w, rep.Body)
+}
+
+// backend is the real local API behind a fault proxy; several UIs may share
+// it.
+type backend struct {
+	env   *apitest.Env
+	proxy *faultProxy
+	url   string // the proxy's GraphQL endpoint
+}
+
+func startBackend(t testing.TB) *backend {
+	t.Helper()
+	env := apitest.Start(t)
+	target, _ := url.Parse(env.Server.URL)
+	proxy := &faultProxy{calls: map[string]int{}, next: httputil.NewSingleHostReverseProxy(target)}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return &backend{env: env, proxy: proxy, url: srv.URL + "/graphql"}
 }
 
 // syncBuffer collects log output from concurrent handlers.
@@ -87,9 +142,8 @@ func (b *syncBuffer) String() string {
 
 // ui is the UI under test, over real HTTP, against the real local API.
 type ui struct {
-	t      testing.TB
-	env    *apitest.Env
-	proxy  *faultProxy
+	t testing.TB
+	*backend
 	srv    *httptest.Server
 	client *http.Client
 	logs   *syncBuffer
@@ -98,19 +152,21 @@ type ui struct {
 
 type option func(*handlers.Config)
 
+// testPolicy retries quickly so tests stay fast.
+var testPolicy = cloud.RetryPolicy{MaxAttempts: 3, BaseDelay: 5 * time.Millisecond, MaxDelay: 2 * time.Second, AttemptTimeout: 2 * time.Second}
+
+// startUI runs a UI on a new backend.
 func startUI(t testing.TB, opts ...option) *ui {
 	t.Helper()
-	env := apitest.Start(t)
-	target, _ := url.Parse(env.Server.URL)
-	proxy := &faultProxy{calls: map[string]int{}, next: httputil.NewSingleHostReverseProxy(target)}
-	apiSrv := httptest.NewServer(proxy)
-	t.Cleanup(apiSrv.Close)
+	return startBackend(t).ui(t, opts...)
+}
+
+// ui runs a UI on this backend.
+func (b *backend) ui(t testing.TB, opts ...option) *ui {
+	t.Helper()
 	logs := &syncBuffer{}
-	policy := cloud.DefaultRetryPolicy
-	policy.BaseDelay = 5 * time.Millisecond
-	policy.AttemptTimeout = 2 * time.Second
 	cfg := handlers.Config{
-		API:         cloud.New(apiSrv.URL+"/graphql", nil, policy),
+		API:         cloud.New(b.url, nil, testPolicy),
 		SessionKeys: [][]byte{[]byte("test-session-key-0123456789abcdef0123")},
 		APITimeout:  5 * time.Second,
 		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -120,7 +176,7 @@ func startUI(t testing.TB, opts ...option) *ui {
 	}
 	srv := httptest.NewServer(handlers.New(cfg))
 	t.Cleanup(srv.Close)
-	u := &ui{t: t, env: env, proxy: proxy, srv: srv, logs: logs, cfg: cfg}
+	u := &ui{t: t, backend: b, srv: srv, logs: logs, cfg: cfg}
 	u.client = u.newClient()
 	return u
 }
@@ -273,5 +329,36 @@ func mustStatus(t testing.TB, p page, want int) {
 	t.Helper()
 	if p.Status != want {
 		t.Fatalf("status %d, want %d: %s", p.Status, want, excerpt(p.Body))
+	}
+}
+
+// clock is a settable time source for expiry and rate-limit tests.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func withClock(c *clock) option { return func(cfg *handlers.Config) { cfg.Now = c.Now } }
+
+// withAPI points the UI at an endpoint with a retry policy and a time limit
+// for one page's calls.
+func withAPI(url string, policy cloud.RetryPolicy, total time.Duration) option {
+	return func(cfg *handlers.Config) {
+		cfg.API = cloud.New(url, nil, policy)
+		cfg.APITimeout = total
 	}
 }

@@ -245,9 +245,7 @@ func TestRenameKeepsOldSecretWhenSetFails(t *testing.T) {
 	u := startUI(t)
 	u.login(u.env.AdminKey)
 	u.addSecret("default", "KEEP_ME", "precious", "text")
-	u.proxy.set(func(op string) (int, string, bool) {
-		return 500, `{"errors":[{"message":"boom"}]}`, op == "SetSecret"
-	})
+	u.proxy.set(failOp("SetSecret", 500, `{"errors":[{"message":"boom"}]}`))
 	p := u.post("/teams/default/secrets/KEEP_ME/rotate", url.Values{"value": {"v2"}, "new_name": {"MOVED"}})
 	mustStatus(t, p, http.StatusBadGateway)
 	mustContain(t, p, "HTTP 500", "Nothing was saved", "enter it again")
@@ -266,9 +264,7 @@ func TestRenameSaysBothNamesExistWhenDeleteFails(t *testing.T) {
 	u := startUI(t)
 	u.login(u.env.AdminKey)
 	u.addSecret("default", "FROM", "v1", "text")
-	u.proxy.set(func(op string) (int, string, bool) {
-		return 503, `{"errors":[{"message":"maintenance"}]}`, op == "DeleteSecret"
-	})
+	u.proxy.set(failOp("DeleteSecret", 503, `{"errors":[{"message":"maintenance"}]}`))
 	p := u.post("/teams/default/secrets/FROM/rotate", url.Values{"value": {"v2"}, "new_name": {"TO"}})
 	mustStatus(t, p, http.StatusBadGateway)
 	mustContain(t, p, "Renamed, but the old name remains", "saved as TO", "FROM could not be deleted", "Both names now exist")
