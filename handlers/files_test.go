@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 )
 
 func readFile(path string) (string, error) {
@@ -11,3 +12,5 @@ func readFile(path string) (string, error) {
 }
 
 func globFiles(pattern string) ([]string, error) { return filepath.Glob(pattern) }
+
+func regexpFind(s, pattern string) string { return regexp.MustCompile(pattern).FindString(s) }

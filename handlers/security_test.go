@@ -1,0 +1,284 @@
+package handlers_test
+
+import (
+	"crypto/tls"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"teamsecrets/handlers"
+)
+
+// writeRoutes are every state-changing route with a valid form.
+func writeRoutes() map[string]url.Values {
+	return map[string]url.Values{
+		"/login":                             {"key": {"whatever"}},
+		"/logout":                            {},
+		"/teams/default/secrets":             {"name": {"CSRF_NEW"}, "value": {"v"}},
+		"/teams/default/secrets/KEEP/rotate": {"value": {"changed"}, "new_name": {"MOVED"}},
+		"/teams/default/secrets/KEEP/delete": {},
+	}
+}
+
+func TestCrossSitePostsAreRefusedOnEveryWriteRoute(t *testing.T) {
+	u := startUI(t)
+	u.login(u.env.AdminKey)
+	u.addSecret("default", "KEEP", "original", "text")
+	token := u.csrf()
+
+	attacks := []struct {
+		name    string
+		headers map[string]string
+		token   string
+	}{
+		{"Sec-Fetch-Site cross-site", map[string]string{"Sec-Fetch-Site": "cross-site"}, token},
+		{"foreign Origin", map[string]string{"Origin": "https://evil.example"}, token},
+		{"missing token", nil, ""},
+		{"forged token", nil, "forged-token-0123456789abcdef"},
+		{"same-site subdomain without token", map[string]string{"Sec-Fetch-Site": "same-site"}, ""},
+	}
+	for _, a := range attacks {
+		for path, form := range writeRoutes() {
+			t.Run(a.name+" "+path, func(t *testing.T) {
+				f := url.Values{}
+				for k, v := range form {
+					f[k] = v
+				}
+				f.Set("_csrf", a.token)
+				req, _ := http.NewRequest(http.MethodPost, u.srv.URL+path, strings.NewReader(f.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				for k, v := range a.headers {
+					req.Header.Set(k, v)
+				}
+				p := u.do(u.client, req)
+				mustStatus(t, p, http.StatusForbidden)
+			})
+		}
+	}
+	// Nothing changed, and the session survived (logout was refused too).
+	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "KEEP" {
+		t.Fatalf("names: %s", got)
+	}
+	if v, _ := u.value(u.env.AdminKey, "", "KEEP"); v != `"original"` {
+		t.Fatalf("value changed: %s", v)
+	}
+	mustStatus(t, u.get("/teams/default/secrets"), http.StatusOK)
+	// A same-origin browser POST goes through.
+	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+"/teams/default/secrets/KEEP/delete", strings.NewReader(""))
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	mustStatus(t, u.do(u.client, req), http.StatusSeeOther)
+}
+
+func TestSecurityHeadersOnEveryRoute(t *testing.T) {
+	u := startUI(t)
+	u.login(u.env.AdminKey)
+	u.addSecret("default", "H", "v", "text")
+	static := regexpFind(u.get("/teams/default/secrets").Body, `/static/app\.[0-9a-f]+\.css`)
+	type route struct {
+		path   string
+		post   url.Values
+		authed bool
+	}
+	routes := []route{
+		{"/teams/default/secrets", nil, true},
+		{"/teams/default/secrets?q=H&sort=-name&per_page=20&page=2", nil, true},
+		{"/teams/default/secrets/new", nil, true},
+		{"/teams/default/secrets/H/rotate", nil, true},
+		{"/teams/default/secrets/H/delete", nil, true},
+		{"/teams/default/secrets/NOPE/delete", nil, true},
+		{"/teams/nope/secrets", nil, true},
+		{"/teams/default/secrets", url.Values{"name": {"1bad"}, "value": {"v"}}, true},
+		{"/teams/default/secrets/H/rotate", url.Values{"value": {"{"}, "type": {"json"}}, true},
+		{"/no/such/page", nil, true},
+		{"/", nil, true},
+		{static, nil, false},
+		{"/logout", url.Values{}, true},
+		{"/login", nil, true},
+		{"/login", url.Values{"key": {"wrong"}}, true},
+	}
+	for _, r := range routes {
+		var p page
+		if r.post != nil {
+			p = u.post(r.path, r.post)
+		} else {
+			p = u.get(r.path)
+		}
+		h := p.Header
+		csp := h.Get("Content-Security-Policy")
+		if csp == "" || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") ||
+			!strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("%s: CSP %q", r.path, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s: nosniff/referrer missing", r.path)
+		}
+		if r.authed && h.Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: Cache-Control %q", r.path, h.Get("Cache-Control"))
+		}
+		if !r.authed && !strings.Contains(h.Get("Cache-Control"), "immutable") {
+			t.Errorf("%s: static asset not cached long: %q", r.path, h.Get("Cache-Control"))
+		}
+		if strings.Contains(p.Body, "<script>") || strings.Contains(p.Body, " style=") || strings.Contains(p.Body, " onclick=") {
+			t.Errorf("%s: inline script or style", r.path)
+		}
+	}
+}
+
+func TestSessionCookieFlags(t *testing.T) {
+	u := startUI(t)
+	p := u.post("/login", url.Values{"key": {u.env.AdminKey}})
+	c := findCookie(p, "ts_session")
+	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
+		t.Fatalf("plain HTTP session cookie: %+v", c)
+	}
+	if strings.Contains(c.Value, u.env.AdminKey) {
+		t.Fatal("the cookie holds the key in the clear")
+	}
+
+	forced := u.backend.ui(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
+	if c := findCookie(forced.post("/login", url.Values{"key": {u.env.AdminKey}}), "ts_session"); c == nil || !c.Secure {
+		t.Fatalf("--secure-cookies: %+v", c)
+	}
+
+	tlsSrv := httptest.NewTLSServer(handlers.New(u.cfg))
+	defer tlsSrv.Close()
+	client := tlsSrv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	client.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+	login := func(path string, form url.Values, cookies ...*http.Cookie) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, tlsSrv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	res := login("/login", url.Values{"key": {u.env.AdminKey}})
+	var secure bool
+	for _, c := range res.Cookies() {
+		if c.Name == "ts_session" {
+			secure = c.Secure
+		}
+	}
+	if !secure {
+		t.Fatal("session cookie over TLS is not Secure")
+	}
+}
+
+func TestSessionExpiresWhenIdleAndAtItsAbsoluteLimit(t *testing.T) {
+	clk := newClock()
+	u := startUI(t, withClock(clk), func(cfg *handlers.Config) {
+		cfg.IdleTimeout = 30 * time.Minute
+		cfg.MaxLifetime = 2 * time.Hour
+	})
+	u.login(u.env.AdminKey)
+
+	clk.Advance(29 * time.Minute)
+	mustStatus(t, u.get("/teams/default/secrets"), http.StatusOK) // refreshes the idle clock
+	clk.Advance(29 * time.Minute)
+	mustStatus(t, u.get("/teams/default/secrets"), http.StatusOK)
+	clk.Advance(31 * time.Minute)
+	p := u.get("/teams/default/secrets")
+	if p.location() != "/login?expired=1" {
+		t.Fatalf("after 31 idle minutes: %d %q", p.Status, p.location())
+	}
+	mustContain(t, u.follow(p), "Your session expired.")
+
+	u.login(u.env.AdminKey)
+	for i := 0; i < 5; i++ { // busy, never idle, for 2.5 hours
+		clk.Advance(29 * time.Minute)
+		p = u.get("/teams/default/secrets")
+	}
+	if p.location() != "/login?expired=1" {
+		t.Fatalf("past the absolute limit: %d %q", p.Status, p.location())
+	}
+}
+
+func TestSignOutMakesTheOldCookieUseless(t *testing.T) {
+	u := startUI(t)
+	p := u.post("/login", url.Values{"key": {u.env.AdminKey}})
+	stolen := findCookie(p, "ts_session")
+	u.post("/logout", nil)
+
+	thief := u.newClient()
+	req, _ := http.NewRequest(http.MethodGet, u.srv.URL+"/teams/default/secrets", nil)
+	req.AddCookie(stolen)
+	res := u.do(thief, req)
+	if res.Status != http.StatusSeeOther || res.location() != "/login" {
+		t.Fatalf("replayed cookie after sign-out: %d %q", res.Status, res.location())
+	}
+}
+
+func TestSessionKeysRotateWithoutSigningAnyoneOut(t *testing.T) {
+	b := startBackend(t)
+	oldKey := []byte("old-session-key-0123456789abcdef012345")
+	newKey := []byte("new-session-key-0123456789abcdef012345")
+	withKeys := func(keys ...[]byte) option { return func(cfg *handlers.Config) { cfg.SessionKeys = keys } }
+
+	before := b.ui(t, withKeys(oldKey))
+	cookie := findCookie(before.post("/login", url.Values{"key": {b.env.AdminKey}}), "ts_session")
+
+	try := func(u *ui) page {
+		req, _ := http.NewRequest(http.MethodGet, u.srv.URL+"/teams/default/secrets", nil)
+		req.AddCookie(cookie)
+		return u.do(u.newClient(), req)
+	}
+	mustStatus(t, try(b.ui(t, withKeys(newKey, oldKey))), http.StatusOK)
+	if p := try(b.ui(t, withKeys(newKey))); p.location() != "/login" {
+		t.Fatalf("a cookie of a dropped key still works: %d", p.Status)
+	}
+	// New cookies use the newest key.
+	rotated := b.ui(t, withKeys(newKey, oldKey))
+	fresh := findCookie(rotated.post("/login", url.Values{"key": {b.env.AdminKey}}), "ts_session")
+	cookie = fresh
+	mustStatus(t, try(b.ui(t, withKeys(newKey))), http.StatusOK)
+}
+
+func TestSignInAttemptsAreLimitedPerAddress(t *testing.T) {
+	clk := newClock()
+	u := startUI(t, withClock(clk), func(cfg *handlers.Config) {
+		cfg.LoginLimit = handlers.LoginLimit{Failures: 3, Window: time.Minute}
+	})
+	for i := 0; i < 3; i++ {
+		mustStatus(t, u.post("/login", url.Values{"key": {"tsk_guess"}}), http.StatusUnauthorized)
+	}
+	clk.Advance(15 * time.Second)
+	p := u.post("/login", url.Values{"key": {u.env.AdminKey}})
+	mustStatus(t, p, http.StatusTooManyRequests)
+	mustContain(t, p, "Too many failed sign-ins from your address. Try again in 45 s.")
+	if p.Header.Get("Retry-After") != "45" {
+		t.Fatalf("Retry-After %q", p.Header.Get("Retry-After"))
+	}
+	clk.Advance(46 * time.Second)
+	mustStatus(t, u.post("/login", url.Values{"key": {u.env.AdminKey}}), http.StatusSeeOther)
+}
+
+func TestOversizedFormGets413Page(t *testing.T) {
+	u := startUI(t)
+	u.login(u.env.AdminKey)
+	p := u.post("/teams/default/secrets", url.Values{"name": {"HUGE"}, "value": {strings.Repeat("x", 300<<10)}})
+	mustStatus(t, p, http.StatusRequestEntityTooLarge)
+	mustContain(t, p, "The form was too large", "Nothing was saved")
+	if len(u.names(u.env.AdminKey)) != 0 {
+		t.Fatal("saved anyway")
+	}
+}
+
+func findCookie(p page, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
+		if c.Name == name && c.MaxAge >= 0 {
+			return c
+		}
+	}
+	return nil
+}
