@@ -49,6 +49,11 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	switch cmd {
+	case "store check":
+		if err := store.Check(ctx); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(stdout, "store ok")
 	case "team create":
 		if fs.NArg() < 1 {
 			return fail(fmt.Errorf("team create needs a SLUG"))

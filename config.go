@@ -79,6 +79,7 @@ Commands:
                                                     make an API key (printed once)
   teamsecrets member add --team SLUG --role ROLE --user NAME
                                                     give a user a role in a team
+  teamsecrets store check                           SQLite integrity check of the store
 `)
 		}
 	}

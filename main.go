@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "api":
 			return serveCmd(ctx, "api", args[1:], stdout, stderr, false)
-		case "team", "key", "member":
+		case "team", "key", "member", "store":
 			return admin(ctx, args, stdout, stderr)
 		}
 	}

@@ -476,3 +476,15 @@ func sortTenants(ts []Tenant, desc bool) {
 		return strings.Compare(a.Slug, b.Slug)
 	})
 }
+
+// Check runs SQLite's integrity check.
+func (s *Store) Check(ctx context.Context) error {
+	var res string
+	if err := s.write.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return fmt.Errorf("integrity check: %s", res)
+	}
+	return nil
+}
