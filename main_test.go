@@ -186,7 +186,9 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
 	t.Setenv("TEAMSECRETS_BOOTSTRAP_KEY", "")
-	go func() { done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", dir}, &syncWriter{w: &out}, &bytes.Buffer{}) }()
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", dir}, &syncWriter{w: &out}, &bytes.Buffer{})
+	}()
 	var base string
 	for i := 0; i < 200 && base == ""; i++ {
 		time.Sleep(10 * time.Millisecond)

@@ -181,6 +181,13 @@ func (b *backend) ui(t testing.TB, opts ...option) *ui {
 	return u
 }
 
+// browser is another visitor of the same UI, with its own cookies.
+func (u *ui) browser() *ui {
+	b := *u
+	b.client = u.newClient()
+	return &b
+}
+
 func (u *ui) newClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{
