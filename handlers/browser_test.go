@@ -1,0 +1,350 @@
+package handlers_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"teamsecrets/localapi"
+)
+
+// chromiumPath finds Chromium, or skips (fails with TEAMSECRETS_E2E=require).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv("TEAMSECRETS_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(path); err != nil {
+		if p, lerr := exec.LookPath("chromium"); lerr == nil {
+			return p
+		}
+		msg := fmt.Sprintf("browser tests need Chromium at %s (apt-get install -y chromium): %v", path, err)
+		if os.Getenv("TEAMSECRETS_E2E") == "require" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg + "; set TEAMSECRETS_E2E=require to fail instead")
+	}
+	return path
+}
+
+// browser starts headless Chromium with a fresh profile; each call of tab
+// opens a new tab in it.
+func startBrowser(t *testing.T) func(t *testing.T, js bool) context.Context {
+	t.Helper()
+	// Not t.TempDir: Chromium may still write to its profile while the test
+	// cleans up, so remove it ourselves after the browser is gone.
+	profile, err := os.MkdirTemp("", "teamsecrets-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	if err := chromedp.Run(browserCtx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+		for i := 0; i < 20 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	return func(t *testing.T, js bool) context.Context {
+		ctx, cancel := chromedp.NewContext(browserCtx)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+		t.Cleanup(func() { cancelTimeout(); cancel() })
+		if err := chromedp.Run(ctx, emulation.SetScriptExecutionDisabled(!js)); err != nil {
+			t.Fatal(err)
+		}
+		return ctx
+	}
+}
+
+func run(t *testing.T, ctx context.Context, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	var s string
+	run(t, ctx, chromedp.Text(sel, &s, chromedp.ByQuery))
+	return s
+}
+
+func count(t *testing.T, ctx context.Context, sel string) int {
+	t.Helper()
+	var n int
+	run(t, ctx, chromedp.Evaluate(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel), &n))
+	return n
+}
+
+// submitForm fills fields (selector -> text) and submits with the button.
+func submitForm(t *testing.T, ctx context.Context, fields map[string]string, button string) {
+	t.Helper()
+	var actions []chromedp.Action
+	for sel, v := range fields {
+		actions = append(actions, chromedp.SendKeys(sel, v, chromedp.ByQuery))
+	}
+	actions = append(actions, chromedp.Click(button, chromedp.ByQuery), chromedp.WaitReady("body > footer", chromedp.ByQuery))
+	run(t, ctx, actions...)
+}
+
+func signIn(t *testing.T, ctx context.Context, base, key string) {
+	t.Helper()
+	run(t, ctx, chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#key", chromedp.ByQuery))
+	submitForm(t, ctx, map[string]string{"#key": key}, "main button[type=submit]")
+	run(t, ctx, chromedp.WaitVisible("form.signout", chromedp.ByQuery))
+}
+
+// The core flow, once with JavaScript and once without.
+func TestBrowserCoreFlow(t *testing.T) {
+	tab := startBrowser(t)
+	for _, js := range []bool{true, false} {
+		t.Run(fmt.Sprintf("javascript=%v", js), func(t *testing.T) {
+			u := startUI(t)
+			base := u.srv.URL
+			ctx := tab(t, js)
+
+			signIn(t, ctx, base, u.env.AdminKey)
+			if got := textOf(t, ctx, "main h2"); got != "No secrets yet" {
+				t.Fatalf("empty state: %q", got)
+			}
+
+			// Add a text secret and a JSON secret through the form.
+			run(t, ctx, chromedp.Click(`a.button.primary`, chromedp.ByQuery), chromedp.WaitVisible("#name", chromedp.ByQuery))
+			submitForm(t, ctx, map[string]string{"#name": "GITHUB_TOKEN", "#value": "ghp_example"}, "main button[type=submit]")
+			if got := textOf(t, ctx, ".flash"); got != "Secret GITHUB_TOKEN added." {
+				t.Fatalf("flash: %q", got)
+			}
+			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets/new"), chromedp.WaitVisible("#name", chromedp.ByQuery),
+				chromedp.Click(`input[name=type][value=json]`, chromedp.ByQuery))
+			submitForm(t, ctx, map[string]string{"#name": "db.config", "#value": `{"user": "app"}`}, "main button[type=submit]")
+			if got := textOf(t, ctx, ".flash"); !strings.HasPrefix(got, "Secret db.config added.") {
+				t.Fatalf("flash: %q", got)
+			}
+			if got := textOf(t, ctx, "table.secrets tbody"); !strings.Contains(got, "db.config") || !strings.Contains(got, "GITHUB_TOKEN") {
+				t.Fatalf("list: %q", got)
+			}
+			if v, _ := u.value(u.env.AdminKey, "", "db.config"); v != `{"user":"app"}` {
+				t.Fatalf("json stored as %s", v)
+			}
+
+			// Search.
+			run(t, ctx, chromedp.SendKeys("#q", "github", chromedp.ByQuery), chromedp.Submit("#q", chromedp.ByQuery),
+				chromedp.WaitReady("body > footer", chromedp.ByQuery))
+			if n := count(t, ctx, "table.secrets tbody tr"); n != 1 {
+				t.Fatalf("search shows %d rows", n)
+			}
+
+			// Existing name: the form asks for an explicit overwrite.
+			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets/new"), chromedp.WaitVisible("#name", chromedp.ByQuery))
+			submitForm(t, ctx, map[string]string{"#name": "GITHUB_TOKEN", "#value": "second"}, "main button[type=submit]")
+			if got := textOf(t, ctx, ".banner-error"); !strings.Contains(got, "already exists") {
+				t.Fatalf("no overwrite question: %q", got)
+			}
+			var value string
+			run(t, ctx, chromedp.Value("#value", &value, chromedp.ByQuery))
+			if value != "" {
+				t.Fatal("the value field was refilled")
+			}
+			run(t, ctx, chromedp.Click(`input[name=overwrite]`, chromedp.ByQuery))
+			submitForm(t, ctx, map[string]string{"#value": "second"}, "main button[type=submit]")
+			if got := textOf(t, ctx, ".flash"); got != "Secret GITHUB_TOKEN saved." {
+				t.Fatalf("flash after overwrite: %q", got)
+			}
+
+			// Rotate, then rename.
+			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets/GITHUB_TOKEN/rotate"), chromedp.WaitVisible("#value", chromedp.ByQuery))
+			submitForm(t, ctx, map[string]string{"#value": "third"}, "main button[type=submit]")
+			if got := textOf(t, ctx, ".flash"); got != "Secret GITHUB_TOKEN rotated." {
+				t.Fatalf("rotate flash: %q", got)
+			}
+			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets/GITHUB_TOKEN/rotate"), chromedp.WaitVisible("#value", chromedp.ByQuery))
+			submitForm(t, ctx, map[string]string{"#value": "fourth", "#new_name": "GH_TOKEN"}, "main button[type=submit]")
+			if got := textOf(t, ctx, ".flash"); !strings.Contains(got, "renamed to GH_TOKEN") {
+				t.Fatalf("rename flash: %q", got)
+			}
+			if v, _ := u.value(u.env.AdminKey, "", "GH_TOKEN"); v != `"fourth"` {
+				t.Fatalf("renamed value %s", v)
+			}
+
+			// Delete with confirmation.
+			run(t, ctx, chromedp.Click(`a.danger[href$="/GH_TOKEN/delete"]`, chromedp.ByQuery), chromedp.WaitVisible("button.danger", chromedp.ByQuery))
+			if got := textOf(t, ctx, "h1"); got != "Delete GH_TOKEN?" {
+				t.Fatalf("confirmation: %q", got)
+			}
+			run(t, ctx, chromedp.Click("button.danger", chromedp.ByQuery), chromedp.WaitVisible(".flash", chromedp.ByQuery))
+			if got := textOf(t, ctx, ".flash"); got != "Secret GH_TOKEN deleted." {
+				t.Fatalf("delete flash: %q", got)
+			}
+
+			// Sign out.
+			run(t, ctx, chromedp.Click(`form.signout button`, chromedp.ByQuery), chromedp.WaitVisible("#key", chromedp.ByQuery))
+			if got := textOf(t, ctx, ".flash"); got != "You signed out." {
+				t.Fatalf("sign-out notice: %q", got)
+			}
+		})
+	}
+}
+
+func TestBrowserPagingTeamsAndReadOnly(t *testing.T) {
+	tab := startBrowser(t)
+	u := startUI(t)
+	base := u.srv.URL
+	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	for i := range 60 {
+		u.env.Store.PutSecret(t.Context(), team.ID, fmt.Sprintf("PAGED_%02d", i), json.RawMessage(`"v"`))
+	}
+	u.env.Team(t, "ops")
+	if err := u.env.Store.AddMember(t.Context(), "ops", localapi.RoleReadOnlyUser, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := tab(t, true)
+	signIn(t, ctx, base, u.env.AdminKey)
+
+	// Page through 60 secrets.
+	if n := count(t, ctx, "table.secrets tbody tr"); n != 50 {
+		t.Fatalf("page 1 rows: %d", n)
+	}
+	run(t, ctx, chromedp.Click(`a[rel=next]`, chromedp.ByQuery), chromedp.WaitVisible(`a[rel=prev]`, chromedp.ByQuery))
+	if n := count(t, ctx, "table.secrets tbody tr"); n != 10 {
+		t.Fatalf("page 2 rows: %d", n)
+	}
+	// The per-page select applies at once (enhancement).
+	var ok bool
+	run(t, ctx, chromedp.Evaluate(`(() => { const s = document.getElementById("per_page"); s.value = "20";
+		s.dispatchEvent(new Event("change")); return true })()`, &ok),
+		chromedp.Sleep(300*time.Millisecond), chromedp.WaitVisible(`a[rel=next]`, chromedp.ByQuery))
+	if n := count(t, ctx, "table.secrets tbody tr"); n != 20 {
+		t.Fatalf("20 per page: %d rows", n)
+	}
+
+	// Keyboard only: Tab to "Add secret" and press Enter.
+	run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets"), chromedp.WaitVisible("table", chromedp.ByQuery))
+	reached := false
+	for i := 0; i < 12 && !reached; i++ {
+		var label string
+		run(t, ctx, chromedp.KeyEvent(kb.Tab), chromedp.Evaluate(`document.activeElement.textContent.trim()`, &label))
+		reached = label == "Add secret"
+	}
+	if !reached {
+		t.Fatal("Add secret is not reachable with Tab")
+	}
+	run(t, ctx, chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible("#name", chromedp.ByQuery))
+
+	// Switch team: ops, where admin is read-only.
+	run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets"), chromedp.WaitVisible("details.switcher", chromedp.ByQuery),
+		chromedp.Click("details.switcher summary", chromedp.ByQuery),
+		chromedp.Click(`details.switcher a[href="/teams/ops/secrets"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(".banner-info", chromedp.ByQuery))
+	if got := textOf(t, ctx, ".banner-info"); !strings.Contains(got, "read-only access") {
+		t.Fatalf("read-only notice: %q", got)
+	}
+	if n := count(t, ctx, `a[href$="/new"], a[href$="/rotate"], a[href$="/delete"]`); n != 0 {
+		t.Fatalf("read-only member sees %d write actions", n)
+	}
+}
+
+// TestBrowserScreenshots writes each page at 1280 and 390 px, light and
+// dark, to testoutput/screenshots (or TEAMSECRETS_SCREENSHOTS).
+func TestBrowserScreenshots(t *testing.T) {
+	tab := startBrowser(t)
+	u := startUI(t)
+	base := u.srv.URL
+	dir := os.Getenv("TEAMSECRETS_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("..", "testoutput", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	ctx := tab(t, true)
+	signIn(t, ctx, base, u.env.AdminKey)
+	shots := []struct {
+		name, path string
+		before     func()
+	}{
+		{"empty", "/teams/default/secrets", nil},
+		{"list", "/teams/default/secrets", func() {
+			for i, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "db.password", "snowflake-credentials", "SENDGRID_API_KEY"} {
+				u.env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(fmt.Sprintf(`"%d"`, i)))
+			}
+		}},
+		{"search-empty", "/teams/default/secrets?q=nothing", nil},
+		{"add", "/teams/default/secrets/new", nil},
+		{"rotate", "/teams/default/secrets/GITHUB_TOKEN/rotate", nil},
+		{"delete", "/teams/default/secrets/GITHUB_TOKEN/delete", nil},
+		{"not-found", "/teams/default/secrets/NOPE/rotate", nil},
+	}
+	for _, s := range shots {
+		if s.before != nil {
+			s.before()
+		}
+		for _, width := range []int64{1280, 390} {
+			for _, scheme := range []string{"light", "dark"} {
+				var png []byte
+				run(t, ctx,
+					emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
+					emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+					chromedp.Navigate(base+s.path), chromedp.WaitVisible("h1", chromedp.ByQuery),
+					chromedp.FullScreenshot(&png, 100))
+				if len(png) < 1000 {
+					t.Fatalf("%s: empty screenshot", s.name)
+				}
+				var overflow bool
+				run(t, ctx, chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
+				if overflow {
+					t.Errorf("%s at %d px scrolls sideways", s.name, width)
+				}
+				file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", s.name, width, scheme))
+				if err := os.WriteFile(file, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	// And the sign-in page, signed out.
+	run(t, ctx, chromedp.Click(`form.signout button`, chromedp.ByQuery), chromedp.WaitVisible("#key", chromedp.ByQuery))
+	for _, width := range []int64{1280, 390} {
+		for _, scheme := range []string{"light", "dark"} {
+			var png []byte
+			run(t, ctx,
+				emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
+				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+				chromedp.Navigate(base+"/login"), chromedp.WaitVisible("h1", chromedp.ByQuery),
+				chromedp.FullScreenshot(&png, 100))
+			os.WriteFile(filepath.Join(dir, fmt.Sprintf("login-%d-%s.png", width, scheme)), png, 0o644)
+		}
+	}
+	t.Logf("screenshots in %s", dir)
+}
