@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
+
+var jsonErrorRE = regexp.MustCompile(`^The JSON (is not valid\.|(is not valid at|ends too early, at|has extra content after the value, at) line \d+, column \d+\.)$`)
 
 func FuzzParseJSONValue(f *testing.F) {
 	for _, s := range []string{`{"a": 1}`, `[1, 2`, `"x"`, `12345678901234567890`, `{} {}`, "{\n oops }", ``, `null`, `"\ud800"`, `1e999`} {
@@ -20,11 +23,9 @@ func FuzzParseJSONValue(f *testing.F) {
 			if raw != nil {
 				t.Fatal("both a value and an error")
 			}
-			if !strings.HasPrefix(msg, "The JSON ") {
-				t.Fatalf("unexpected message %q", msg)
-			}
-			if len(in) >= 4 && strings.Contains(msg, in) {
-				t.Fatalf("the error quotes the input: %q", msg)
+			// Only fixed templates with numbers: nothing of the input.
+			if !jsonErrorRE.MatchString(msg) {
+				t.Fatalf("message %q is not one of the fixed templates", msg)
 			}
 			return
 		}
