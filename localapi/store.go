@@ -488,3 +488,30 @@ func (s *Store) Check(ctx context.Context) error {
 	}
 	return nil
 }
+
+// PutSecrets creates or replaces many secrets of one team in a single
+// transaction: all or none. values are JSON encodings.
+func (s *Store) PutSecrets(ctx context.Context, tenantID string, values map[string]json.RawMessage) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO secret (tenant_id, name, sealed, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (tenant_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	at := now()
+	for name, v := range values {
+		sealed, err := s.seal.seal(tenantID, name, v)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, tenantID, name, sealed, at); err != nil {
+			return fmt.Errorf("put secrets: %w", err)
+		}
+	}
+	return tx.Commit()
+}
