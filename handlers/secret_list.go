@@ -29,14 +29,13 @@ type listQuery struct {
 
 func parseListQuery(v url.Values) listQuery {
 	q := listQuery{Page: 1, PerPage: defaultPerPage}
-	q.Search = strings.TrimSpace(v.Get("q"))
-	if !utf8.ValidString(q.Search) {
-		q.Search = strings.ToValidUTF8(q.Search, "")
+	// Drop invalid UTF-8 and cut to length first, then trim, so the search
+	// survives a round trip through its own links.
+	search := strings.ToValidUTF8(v.Get("q"), "")
+	if len(search) > 4*rules.MaxLen {
+		search = strings.ToValidUTF8(search[:4*rules.MaxLen], "")
 	}
-	if len(q.Search) > 4*rules.MaxLen {
-		q.Search = q.Search[:4*rules.MaxLen]
-		q.Search = strings.ToValidUTF8(q.Search, "")
-	}
+	q.Search = strings.TrimSpace(search)
 	q.Desc = v.Get("sort") == "-name"
 	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
 		q.Page = n
