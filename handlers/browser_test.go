@@ -306,45 +306,39 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"delete", "/teams/default/secrets/GITHUB_TOKEN/delete", nil},
 		{"not-found", "/teams/default/secrets/NOPE/rotate", nil},
 	}
-	for _, s := range shots {
-		if s.before != nil {
-			s.before()
-		}
+	// shoot saves the page at path in every width and scheme.
+	shoot := func(name, path string) {
 		for _, width := range []int64{1280, 390} {
 			for _, scheme := range []string{"light", "dark"} {
 				var png []byte
+				var overflow bool
 				run(t, ctx,
 					emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
 					emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
-					chromedp.Navigate(base+s.path), chromedp.WaitVisible("h1", chromedp.ByQuery),
-					chromedp.FullScreenshot(&png, 100))
+					chromedp.Navigate(base+path), chromedp.WaitVisible("h1", chromedp.ByQuery),
+					chromedp.FullScreenshot(&png, 100),
+					chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
 				if len(png) < 1000 {
-					t.Fatalf("%s: empty screenshot", s.name)
+					t.Fatalf("%s: empty screenshot", name)
 				}
-				var overflow bool
-				run(t, ctx, chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
 				if overflow {
-					t.Errorf("%s at %d px scrolls sideways", s.name, width)
+					t.Errorf("%s at %d px scrolls sideways", name, width)
 				}
-				file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", s.name, width, scheme))
+				file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", name, width, scheme))
 				if err := os.WriteFile(file, png, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 	}
+	for _, s := range shots {
+		if s.before != nil {
+			s.before()
+		}
+		shoot(s.name, s.path)
+	}
 	// And the sign-in page, signed out.
 	run(t, ctx, chromedp.Click(`form.signout button`, chromedp.ByQuery), chromedp.WaitVisible("#key", chromedp.ByQuery))
-	for _, width := range []int64{1280, 390} {
-		for _, scheme := range []string{"light", "dark"} {
-			var png []byte
-			run(t, ctx,
-				emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
-				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
-				chromedp.Navigate(base+"/login"), chromedp.WaitVisible("h1", chromedp.ByQuery),
-				chromedp.FullScreenshot(&png, 100))
-			os.WriteFile(filepath.Join(dir, fmt.Sprintf("login-%d-%s.png", width, scheme)), png, 0o644)
-		}
-	}
+	shoot("login", "/login")
 	t.Logf("screenshots in %s", dir)
 }

@@ -144,10 +144,7 @@ func (a *App) httpError(err error, c echo.Context) {
 // http.CrossOriginProtection, outside echo.
 func (a *App) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
+	setSecurityHeaders(h)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
