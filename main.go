@@ -69,6 +69,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 
 	embedded := cfg.APIURL == ""
 	if embedded {
+		unlock, err := localapi.LockDataDir(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		store, err := openStore(cfg.DataDir)
 		if err != nil {
 			return err

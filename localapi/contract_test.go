@@ -2,6 +2,9 @@ package localapi_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -283,4 +286,46 @@ func TestExistingNamesOfAnyShapeCanBeRotatedAndDeleted(t *testing.T) {
 		t.Fatalf("rotated value = %s", r.Data["secret_value"])
 	}
 	mustOK(t, env.Do(t, env.AdminKey, "", docDeleteSecret, map[string]any{"name": odd}))
+}
+
+// The plain secret_names query has a fast path; its answers must be the very
+// bytes graphql-go gives for the same request.
+func TestPlainSecretNamesAnswerMatchesGraphQL(t *testing.T) {
+	env := apitest.Start(t)
+	otherID := env.Team(t, "other")
+	defaultTeam, _ := env.Store.TenantBySlug(t.Context(), "default")
+	for _, n := range []string{"B", "a", "<&>", "ünï", `q"uote`, "back\\slash"} {
+		if err := env.Store.PutSecret(t.Context(), defaultTeam.ID, n, []byte(`"v"`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw := func(key, tenant, query string) string {
+		req, _ := http.NewRequest(http.MethodPost, env.URL, strings.NewReader(`{"query": `+strconv.Quote(query)+`}`))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		if tenant != "" {
+			req.Header.Set("X-PREFECT-TENANT-ID", tenant)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return strings.TrimSpace(string(b))
+	}
+	for _, tc := range []struct{ name, key, tenant string }{
+		{"names", env.AdminKey, ""},
+		{"unauthenticated", "", ""},
+		{"forbidden team", env.AdminKey, otherID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fast := raw(tc.key, tc.tenant, `query { secret_names }`)
+			slow := raw(tc.key, tc.tenant, `query { secret_names @include(if: true) }`)
+			if fast != slow {
+				t.Fatalf("fast path:\n%s\ngraphql-go:\n%s", fast, slow)
+			}
+		})
+	}
 }

@@ -17,6 +17,7 @@ const MaxRequestBytes = 1 << 20
 type Server struct {
 	schema *graphql.Schema
 	store  *Store
+	plain  plainNamesCache
 }
 
 // NewServer parses the schema (schema.graphql) and binds it to the store.
@@ -93,6 +94,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		store:        s.store,
 		key:          bearerKey(r.Header.Get("Authorization")),
 		tenantHeader: r.Header.Get("X-PREFECT-TENANT-ID"),
+	}
+	if len(vars) == 0 && s.plain.match(req.Query, req.OperationName) {
+		s.serveSecretNames(r.Context(), w, c)
+		return
 	}
 	resp := s.schema.Exec(withCaller(r.Context(), c), req.Query, req.OperationName, vars)
 	out, err := json.Marshal(resp)

@@ -1,0 +1,112 @@
+package localapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+)
+
+// The plain `secret_names` query is what every client sends most, and
+// graphql-go resolves list items one by one through reflection: at 100,000
+// names that alone takes 100 ms. Documents that ask for exactly that field,
+// with nothing else (no alias, argument, directive, variable or fragment),
+// are answered directly with the same JSON graphql-go would produce.
+// Everything else goes through graphql-go.
+
+// plainNamesCache remembers, per query text, whether it is the plain
+// secret_names query. It is bounded so hostile clients cannot grow it.
+type plainNamesCache struct {
+	m sync.Map // query string -> operation name ("" if unnamed), or nil
+	n atomic.Int32
+}
+
+const maxCachedQueries = 1024
+
+// match reports whether query (with operationName) is the plain
+// secret_names query.
+func (c *plainNamesCache) match(query, operationName string) bool {
+	if v, ok := c.m.Load(query); ok {
+		name, plain := v.(string)
+		return plain && (operationName == "" || operationName == name)
+	}
+	name, plain := parsePlainNames(query)
+	if c.n.Load() < maxCachedQueries {
+		c.n.Add(1)
+		if plain {
+			c.m.Store(query, name)
+		} else {
+			c.m.Store(query, false)
+		}
+	}
+	return plain && (operationName == "" || operationName == name)
+}
+
+func parsePlainNames(query string) (opName string, ok bool) {
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil || len(doc.Operations) != 1 || len(doc.Fragments) != 0 {
+		return "", false
+	}
+	op := doc.Operations[0]
+	if op.Operation != ast.Query || len(op.VariableDefinitions) != 0 || len(op.Directives) != 0 || len(op.SelectionSet) != 1 {
+		return "", false
+	}
+	f, isField := op.SelectionSet[0].(*ast.Field)
+	if !isField || f.Name != "secret_names" || (f.Alias != "" && f.Alias != f.Name) ||
+		len(f.Arguments) != 0 || len(f.Directives) != 0 || len(f.SelectionSet) != 0 {
+		return "", false
+	}
+	return op.Name, true
+}
+
+type namesResponse struct {
+	Data struct {
+		Names []string `json:"secret_names"`
+	} `json:"data"`
+}
+
+// serveSecretNames answers the plain secret_names query.
+func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c *caller) {
+	ctx = withCaller(ctx, c)
+	id, err := identify(ctx)
+	var names []string
+	if err == nil {
+		names, err = s.store.SecretNames(ctx, id.TenantID)
+		if err != nil {
+			err = internal(ctx, "list secret names", err)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		code := CodeAPIError
+		var ae *apiError
+		if errors.As(err, &ae) {
+			code = ae.code
+		}
+		type gqlError struct {
+			Message    string            `json:"message"`
+			Path       []string          `json:"path"`
+			Extensions map[string]string `json:"extensions"`
+		}
+		json.NewEncoder(w).Encode(struct {
+			Errors []gqlError `json:"errors"`
+			Data   *struct{}  `json:"data"`
+		}{Errors: []gqlError{{Message: err.Error(), Path: []string{"secret_names"}, Extensions: map[string]string{"code": code}}}})
+		return
+	}
+	var resp namesResponse
+	resp.Data.Names = names
+	out, err := json.Marshal(resp)
+	if err != nil {
+		slog.ErrorContext(ctx, "encode secret names", "err", err)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.Write(out)
+}
