@@ -68,6 +68,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 
 	embedded := cfg.APIURL == ""
+	var apiTransport http.RoundTripper // nil: the network
 	if embedded {
 		unlock, err := localapi.LockDataDir(cfg.DataDir)
 		if err != nil {
@@ -92,6 +93,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 			return err
 		}
 		mux.Handle("/graphql", api)
+		apiTransport = localapi.Transport{Handler: api}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -106,7 +108,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if embedded {
 			apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
 		}
-		ui, err := newUI(cfg, apiURL)
+		ui, err := newUI(cfg, apiURL, apiTransport)
 		if err != nil {
 			ln.Close()
 			return err

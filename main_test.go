@@ -6,7 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -209,6 +212,28 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	}
 	if _, err := gql(base, key, `query { secret_names }`, nil); err != nil {
 		t.Fatalf("printed key does not work: %v", err)
+	}
+	// The UI signs in with it through the embedded API.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	login, err := client.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(login.Body)
+	login.Body.Close()
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	if token == nil {
+		t.Fatal("no csrf token on the sign-in page")
+	}
+	res, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(token[1])}, "key": {key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(list), "No secrets yet") {
+		t.Fatalf("sign-in through the UI: %d %s", res.StatusCode, list)
 	}
 	cancel()
 	if code := <-done; code != 0 {

@@ -17,8 +17,9 @@ import (
 // SessionKeysEnv names the comma-separated session keys, newest first.
 const SessionKeysEnv = "TEAMSECRETS_SESSION_KEYS"
 
-// newUI builds the web UI, talking to the GraphQL API at apiURL.
-func newUI(cfg config, apiURL string) (http.Handler, error) {
+// newUI builds the web UI, talking to the GraphQL API at apiURL. With
+// transport set (the embedded API), calls stay in the process.
+func newUI(cfg config, apiURL string, transport http.RoundTripper) (http.Handler, error) {
 	keys, err := loadSessionKeys(cfg.DataDir)
 	if err != nil {
 		return nil, err
@@ -26,7 +27,7 @@ func newUI(cfg config, apiURL string) (http.Handler, error) {
 	policy := cloud.DefaultRetryPolicy
 	policy.AttemptTimeout = min(policy.AttemptTimeout, cfg.APITimeout)
 	return handlers.New(handlers.Config{
-		API:           cloud.New(apiURL, nil, policy),
+		API:           cloud.New(apiURL, transport, policy),
 		SessionKeys:   keys,
 		SecureCookies: cfg.SecureCookies,
 		TrustProxy:    cfg.TrustProxy,

@@ -3,9 +3,16 @@ package handlers_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
+
+	"teamsecrets/cloud"
+	"teamsecrets/handlers"
+	"teamsecrets/localapi"
 )
 
 // seed puts n secrets into the default team in one transaction.
@@ -63,6 +70,34 @@ func BenchmarkRotateSecretRequest(b *testing.B) {
 		p := u.post("/teams/default/secrets/SERVICE_000042_API_TOKEN/rotate", url.Values{"value": {"rotated"}})
 		if p.Status != http.StatusSeeOther {
 			b.Fatal(p.Status, excerpt(p.Body))
+		}
+	}
+}
+
+// BenchmarkListPageHandler is the server's own cost of a list page: the UI
+// handler called in-process, the API through the in-process transport (as
+// the binary runs it embedded), no client sockets.
+func BenchmarkListPageHandler(b *testing.B) {
+	u := startUI(b)
+	seed(b, u, 100)
+	u.login(u.env.AdminKey)
+	u.get("/teams/default/secrets") // settle the sign-in flash
+	h := handlers.New(handlers.Config{
+		API:         cloud.New("http://embedded/graphql", localapi.Transport{Handler: u.env.Server.Config.Handler}, testPolicy),
+		SessionKeys: u.cfg.SessionKeys,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	base, _ := url.Parse(u.srv.URL)
+	req := httptest.NewRequest(http.MethodGet, "/teams/default/secrets", nil)
+	for _, c := range u.client.Jar.Cookies(base) {
+		req.AddCookie(c)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
 		}
 	}
 }
