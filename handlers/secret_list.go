@@ -85,15 +85,17 @@ func buildSecretList(slug string, names []string, q listQuery) views.SecretListP
 		p.From, p.To = start+1, end
 	}
 	p.Rows = make([]views.SecretRow, 0, end-start)
+	base := listURL(slug) + "/"
 	for i := start; i < end; i++ {
 		name := matches[i]
 		if q.Desc {
 			name = matches[p.Matches-1-i]
 		}
+		secret := base + pathSegment(name)
 		p.Rows = append(p.Rows, views.SecretRow{
 			Name:      name,
-			RotateURL: rotateURL(slug, name),
-			DeleteURL: deleteURL(slug, name),
+			RotateURL: secret + "/rotate",
+			DeleteURL: secret + "/delete",
 			NoEnvVar:  rules.ValidateName(name) != nil || !rules.EnvOverridable(name),
 		})
 	}
@@ -114,6 +116,9 @@ func buildSecretList(slug string, names []string, q listQuery) views.SecretListP
 func compareNames(a, b string) int {
 	n := min(len(a), len(b))
 	for i := 0; i < n; i++ {
+		if a[i] == b[i] {
+			continue // the common case: no folding needed
+		}
 		ca, cb := lowerASCII(a[i]), lowerASCII(b[i])
 		if ca != cb {
 			return int(ca) - int(cb)
