@@ -253,7 +253,7 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	if strings.Contains(readSync(&out), "tsk_") {
 		t.Fatal("the key was printed again")
 	}
-	for _, f := range []string{"master.key", "session.keys", "teamsecrets.db"} {
+	for _, f := range []string{"master.key", "session.keys", "teamsecrets.db", "teamsecrets.db-wal", "teamsecrets.db-shm"} {
 		info, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || info.Mode().Perm() != 0o600 {
 			t.Errorf("%s: %v mode %v", f, err, info.Mode().Perm())

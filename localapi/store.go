@@ -120,6 +120,13 @@ func OpenStore(dataDir string, masterKey []byte) (*Store, error) {
 		return nil, err
 	}
 	path := filepath.Join(dataDir, DBFile)
+	// Create the file 0600 before SQLite does: its -wal and -shm files take
+	// the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
 	// synchronous=FULL: a commit returns only after the WAL is on disk, so an
 	// acknowledged write survives a crash or power loss.
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
@@ -134,10 +141,6 @@ func OpenStore(dataDir string, masterKey []byte) (*Store, error) {
 	if err := st.migrate(); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		write.Close()
-		return nil, err
 	}
 	// Readers map the file and keep a larger page cache: listing 100,000
 	// names then costs no read syscalls.
