@@ -213,6 +213,18 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	if _, err := gql(base, key, `query { secret_names }`, nil); err != nil {
 		t.Fatalf("printed key does not work: %v", err)
 	}
+	// Every file of the data directory is private, the WAL included (it
+	// exists while the server runs).
+	for _, f := range []string{"master.key", "session.keys", "teamsecrets.db", "teamsecrets.db-wal", "teamsecrets.db-shm"} {
+		info, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s: mode %v", f, perm)
+		}
+	}
 	// The UI signs in with it through the embedded API.
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
@@ -252,12 +264,6 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	<-done
 	if strings.Contains(readSync(&out), "tsk_") {
 		t.Fatal("the key was printed again")
-	}
-	for _, f := range []string{"master.key", "session.keys", "teamsecrets.db", "teamsecrets.db-wal", "teamsecrets.db-shm"} {
-		info, err := os.Stat(filepath.Join(dir, f))
-		if err != nil || info.Mode().Perm() != 0o600 {
-			t.Errorf("%s: %v mode %v", f, err, info.Mode().Perm())
-		}
 	}
 }
 
