@@ -12,7 +12,7 @@ func (a *App) secretRemove(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
 	name, ok := nameParam(c)
 	if !ok {
-		return a.errorPage(c, http.StatusNotFound, "Secret not found", "That address does not name a secret.", "")
+		return a.badNamePage(c)
 	}
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()

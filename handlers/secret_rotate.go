@@ -24,7 +24,7 @@ func (a *App) secretRotate(c echo.Context) error {
 func (a *App) existingSecret(c echo.Context) (name string, answered bool, err error) {
 	name, ok := nameParam(c)
 	if !ok {
-		return "", true, a.errorPage(c, http.StatusNotFound, "Secret not found", "That address does not name a secret.", "")
+		return "", true, a.badNamePage(c)
 	}
 	s, team := sessionOf(c), teamOf(c)
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)

@@ -19,7 +19,7 @@ func (a *App) secretRotateSave(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
 	name, ok := nameParam(c)
 	if !ok {
-		return a.errorPage(c, http.StatusNotFound, "Secret not found", "That address does not name a secret.", "")
+		return a.badNamePage(c)
 	}
 	f := newSecretForm(c)
 	f.Name = name

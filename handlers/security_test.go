@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 	u := startUI(t)
 	u.login(u.env.AdminKey)
 	u.addSecret("default", "H", "v", "text")
-	static := regexpFind(u.get("/teams/default/secrets").Body, `/static/app\.[0-9a-f]+\.css`)
+	static := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/teams/default/secrets").Body)
 	type route struct {
 		path   string
 		post   url.Values

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -480,16 +479,6 @@ func (s *Store) DeleteSecret(ctx context.Context, tenantID, name string) (bool, 
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err
-}
-
-// sortTenants orders teams by slug, descending when desc.
-func sortTenants(ts []Tenant, desc bool) {
-	slices.SortFunc(ts, func(a, b Tenant) int {
-		if desc {
-			return strings.Compare(b.Slug, a.Slug)
-		}
-		return strings.Compare(a.Slug, b.Slug)
-	})
 }
 
 // Check runs SQLite's integrity check.

@@ -1,20 +1,8 @@
 package views
 
-import (
-	"strconv"
-
-	"teamsecrets/rules"
-)
+import "strconv"
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// envVarExample is the variable that overrides a secret locally.
-func envVarExample(name string) string {
-	if name == "" {
-		name = "<NAME>"
-	}
-	return rules.EnvVar(name)
-}
 
 func plural(n int, one, many string) string {
 	if n == 1 {
