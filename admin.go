@@ -22,6 +22,23 @@ func openStore(dataDir string) (*localapi.Store, error) {
 	return localapi.OpenStore(dataDir, key)
 }
 
+// parseInterspersed parses flags that may come before, between or after
+// positional arguments (the flag package alone stops at the first
+// positional one), and returns the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 // admin runs "team", "key" and "member" commands against the store.
 func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -35,7 +52,8 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd := args[0] + " " + args[1]
-	if err := fs.Parse(args[2:]); err != nil {
+	positional, err := parseInterspersed(fs, args[2:])
+	if err != nil {
 		return 2
 	}
 	store, err := openStore(*dataDir)
@@ -55,14 +73,14 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stdout, "store ok")
 	case "team create":
-		if fs.NArg() < 1 {
+		if len(positional) < 1 {
 			return fail(fmt.Errorf("team create needs a SLUG"))
 		}
 		name := ""
-		if fs.NArg() > 1 {
-			name = fs.Arg(1)
+		if len(positional) > 1 {
+			name = positional[1]
 		}
-		t, err := store.CreateTenant(ctx, fs.Arg(0), name)
+		t, err := store.CreateTenant(ctx, positional[0], name)
 		if err != nil {
 			return fail(err)
 		}

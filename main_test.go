@@ -282,3 +282,78 @@ func readSync(b *bytes.Buffer) string {
 	defer outMu.Unlock()
 	return b.String()
 }
+
+func TestAdminCommands(t *testing.T) {
+	dir := t.TempDir()
+	cmd := func(args ...string) (string, int) {
+		var out bytes.Buffer
+		code := run(context.Background(), append(args, "--data-dir", dir), &out, &out)
+		return out.String(), code
+	}
+	if out, code := cmd("team", "create", "data-eng", "Data engineering"); code != 0 || !strings.Contains(out, "team data-eng created") {
+		t.Fatalf("team create: %d %s", code, out)
+	}
+	if out, code := cmd("team", "create", "Bad Slug!"); code == 0 {
+		t.Fatalf("bad slug accepted: %s", out)
+	}
+	out, code := cmd("key", "create", "--team", "data-eng", "--role", "READ_ONLY_USER", "--user", "alice")
+	key := regexp.MustCompile(`tsk_[A-Za-z0-9_-]{40,}`).FindString(out)
+	if code != 0 || key == "" {
+		t.Fatalf("key create: %d %s", code, out)
+	}
+	if out, code := cmd("key", "create", "--team", "data-eng", "--role", "GOD"); code == 0 {
+		t.Fatalf("bad role accepted: %s", out)
+	}
+	if out, code := cmd("member", "add", "--team", "data-eng", "--role", "USER", "--user", "alice"); code != 0 {
+		t.Fatalf("member add: %d %s", code, out)
+	}
+	if out, code := cmd("team", "list"); code != 0 || !strings.Contains(out, "data-eng") || !strings.Contains(out, "Data engineering") {
+		t.Fatalf("team list: %d %s", code, out)
+	}
+	if out, code := cmd("store", "check"); code != 0 || !strings.Contains(out, "store ok") {
+		t.Fatalf("store check: %d %s", code, out)
+	}
+	// The key works against the API, with alice's (upgraded) role.
+	c := startChild(t, dir, "api", "--addr", "127.0.0.1:0")
+	if _, err := gql(c.url, key, `mutation { set_secret(input: {name: "FROM_ALICE", value: "v"}) { success } }`, nil); err != nil {
+		t.Fatalf("alice (USER) cannot write: %v", err)
+	}
+	if _, err := gql(c.url, "tsk_not_a_key", `query { secret_names }`, nil); err == nil {
+		t.Fatal("an unknown key was accepted")
+	}
+	// A second server on the same data directory is refused.
+	var errOut bytes.Buffer
+	if code := run(context.Background(), []string{"api", "--addr", "127.0.0.1:0", "--data-dir", dir}, &errOut, &errOut); code == 0 ||
+		!strings.Contains(errOut.String(), "in use by another teamsecrets server") {
+		t.Fatalf("second server: %d %s", code, errOut.String())
+	}
+}
+
+// --api-url points the UI at another Cloud-compatible API (here the local
+// API run alone) and opens no store of its own.
+func TestUIWithAPIURL(t *testing.T) {
+	apiDir, uiDir := t.TempDir(), t.TempDir()
+	api := startChild(t, apiDir, "api", "--addr", "127.0.0.1:0")
+	ui := startChild(t, uiDir, "--addr", "127.0.0.1:0", "--api-url", api.url+"/graphql")
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	res, err := client.Get(ui.url + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
+	res, err = client.PostForm(ui.url+"/login", url.Values{"_csrf": {string(token[1])}, "key": {"tsk_durability_admin_key"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(list), "Default team") {
+		t.Fatalf("sign-in through --api-url: %d %s", res.StatusCode, list)
+	}
+	if _, err := os.Stat(filepath.Join(uiDir, "teamsecrets.db")); err == nil {
+		t.Fatal("the UI with --api-url opened a local store")
+	}
+}
