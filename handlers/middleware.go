@@ -128,6 +128,11 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		c.Set("team", t)
+		if s.Default != t.Slug {
+			// "/" returns to the team in use.
+			s.Default = t.Slug
+			c.Set("session-dirty", true)
+		}
 		return next(c)
 	}
 }

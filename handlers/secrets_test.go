@@ -349,6 +349,9 @@ func TestTeamSwitchingAndIsolation(t *testing.T) {
 	if strings.Contains(ops.Body, "ONLY_DEFAULT") {
 		t.Fatal("another team's secret shows in ops")
 	}
+	if loc := u.get("/").location(); loc != "/teams/ops/secrets" {
+		t.Fatalf("/ goes to %q, not the team in use", loc)
+	}
 	p := u.post("/teams/ops/secrets", url.Values{"name": {"X"}, "value": {"v"}})
 	mustStatus(t, p, http.StatusForbidden)
 	if n := u.names(opsAdmin); len(n) != 0 {

@@ -24,7 +24,7 @@ type session struct {
 	APIKey  string       `json:"k"`
 	User    string       `json:"u"`
 	Teams   []cloud.Team `json:"t"`
-	Default string       `json:"d"` // slug of the default team
+	Default string       `json:"d"` // slug of the team in use: the key's default, then the last visited
 	Created int64        `json:"c"` // unix seconds
 	Seen    int64        `json:"s"` // unix seconds of the last request
 	Flash   views.Flash  `json:"f"`
