@@ -226,26 +226,8 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 		}
 	}
 	// The UI signs in with it through the embedded API.
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	login, err := client.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(login.Body)
-	login.Body.Close()
-	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
-	if token == nil {
-		t.Fatal("no csrf token on the sign-in page")
-	}
-	res, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(token[1])}, "key": {key}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	list, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(list), "No secrets yet") {
-		t.Fatalf("sign-in through the UI: %d %s", res.StatusCode, list)
+	if status, list := uiSignIn(t, base, key); status != 200 || !strings.Contains(list, "No secrets yet") {
+		t.Fatalf("sign-in through the UI: %d %s", status, list)
 	}
 	cancel()
 	if code := <-done; code != 0 {
@@ -335,25 +317,35 @@ func TestUIWithAPIURL(t *testing.T) {
 	apiDir, uiDir := t.TempDir(), t.TempDir()
 	api := startChild(t, apiDir, "api", "--addr", "127.0.0.1:0")
 	ui := startChild(t, uiDir, "--addr", "127.0.0.1:0", "--api-url", api.url+"/graphql")
+	if status, list := uiSignIn(t, ui.url, "tsk_durability_admin_key"); status != 200 || !strings.Contains(list, "Default team") {
+		t.Fatalf("sign-in through --api-url: %d %s", status, list)
+	}
+	if _, err := os.Stat(filepath.Join(uiDir, "teamsecrets.db")); err == nil {
+		t.Fatal("the UI with --api-url opened a local store")
+	}
+}
+
+// uiSignIn signs in through the UI's form, as a browser without JavaScript
+// would, and returns the status and body of the page it lands on.
+func uiSignIn(t *testing.T, base, key string) (int, string) {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
-	res, err := client.Get(ui.url + "/login")
+	res, err := client.Get(base + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}
 	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
-	res, err = client.PostForm(ui.url+"/login", url.Values{"_csrf": {string(token[1])}, "key": {"tsk_durability_admin_key"}})
+	if token == nil {
+		t.Fatal("no csrf token on the sign-in page")
+	}
+	res, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(token[1])}, "key": {key}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, _ := io.ReadAll(res.Body)
+	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(list), "Default team") {
-		t.Fatalf("sign-in through --api-url: %d %s", res.StatusCode, list)
-	}
-	if _, err := os.Stat(filepath.Join(uiDir, "teamsecrets.db")); err == nil {
-		t.Fatal("the UI with --api-url opened a local store")
-	}
+	return res.StatusCode, string(body)
 }

@@ -2,8 +2,6 @@ package localapi_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -300,20 +298,8 @@ func TestPlainSecretNamesAnswerMatchesGraphQL(t *testing.T) {
 		}
 	}
 	raw := func(key, tenant, query string) string {
-		req, _ := http.NewRequest(http.MethodPost, env.URL, strings.NewReader(`{"query": `+strconv.Quote(query)+`}`))
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		if tenant != "" {
-			req.Header.Set("X-PREFECT-TENANT-ID", tenant)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return strings.TrimSpace(string(b))
+		_, out := env.PostRaw(t, key, tenant, []byte(`{"query": `+strconv.Quote(query)+`}`))
+		return strings.TrimSpace(string(out))
 	}
 	for _, tc := range []struct{ name, key, tenant string }{
 		{"names", env.AdminKey, ""},

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,8 +117,20 @@ func (e *Env) Do(tb testing.TB, key, tenant, query string, vars any) Response {
 	return e.Post(tb, key, tenant, body)
 }
 
-// Post sends a raw body.
+// Post sends a raw body and decodes the GraphQL response.
 func (e *Env) Post(tb testing.TB, key, tenant string, body []byte) Response {
+	tb.Helper()
+	status, out := e.PostRaw(tb, key, tenant, body)
+	var r Response
+	if err := json.Unmarshal(out, &r); err != nil {
+		tb.Fatalf("decode response (status %d): %v", status, err)
+	}
+	r.Status = status
+	return r
+}
+
+// PostRaw sends a raw body and returns the status and the bytes answered.
+func (e *Env) PostRaw(tb testing.TB, key, tenant string, body []byte) (int, []byte) {
 	tb.Helper()
 	req, _ := http.NewRequest(http.MethodPost, e.URL, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -132,10 +145,9 @@ func (e *Env) Post(tb testing.TB, key, tenant string, body []byte) Response {
 		tb.Fatal(err)
 	}
 	defer res.Body.Close()
-	var r Response
-	if err := json.NewDecoder(res.Body).Decode(&r); err != nil {
-		tb.Fatalf("decode response (status %d): %v", res.StatusCode, err)
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	r.Status = res.StatusCode
-	return r
+	return res.StatusCode, out
 }
