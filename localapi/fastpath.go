@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -20,37 +19,65 @@ import (
 // are answered directly with the same JSON graphql-go would produce.
 // Everything else goes through graphql-go.
 
-// plainNamesCache remembers, per query text, whether it is the plain
-// secret_names query. It is bounded so hostile clients cannot grow it.
+// plainNamesCache remembers query texts that are the plain secret_names
+// query, so the hottest request skips parsing. Only short texts are kept,
+// and only up to a byte budget: what a client sends cannot pin memory.
+// Other documents are never cached (they are parsed and measured each
+// time).
 type plainNamesCache struct {
-	m sync.Map // query string -> operation name ("" if unnamed), or nil
-	n atomic.Int32
+	mu    sync.RWMutex
+	names map[string]string // query text -> its operation name ("" if unnamed)
+	bytes int
 }
 
-const maxCachedQueries = 1024
+const (
+	maxCachedQueryBytes = 512      // longer texts are parsed every time
+	maxCacheBytes       = 64 << 10 // all cached texts together
+)
 
-// match reports whether query (with operationName) is the plain
+// match reports whether query (with operationName) is a known plain
 // secret_names query.
 func (c *plainNamesCache) match(query, operationName string) bool {
-	if v, ok := c.m.Load(query); ok {
-		name, plain := v.(string)
-		return plain && (operationName == "" || operationName == name)
+	c.mu.RLock()
+	name, ok := c.names[query]
+	c.mu.RUnlock()
+	return ok && (operationName == "" || operationName == name)
+}
+
+// remember keeps a plain query's text while the byte budget allows.
+func (c *plainNamesCache) remember(query string, d *document) {
+	if len(query) > maxCachedQueryBytes {
+		return
 	}
-	name, plain := parsePlainNames(query)
-	if c.n.Load() < maxCachedQueries {
-		c.n.Add(1)
-		if plain {
-			c.m.Store(query, name)
-		} else {
-			c.m.Store(query, false)
-		}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.names[query]; ok || c.bytes+len(query) > maxCacheBytes {
+		return
 	}
-	return plain && (operationName == "" || operationName == name)
+	if c.names == nil {
+		c.names = map[string]string{}
+	}
+	c.names[query] = d.doc.Operations[0].Name
+	c.bytes += len(query)
+}
+
+// isPlainNames reports whether the document is exactly the plain
+// secret_names query and operationName (if any) names it.
+func (d *document) isPlainNames(operationName string) bool {
+	name, ok := plainNamesOperation(d.doc)
+	return ok && (operationName == "" || operationName == name)
 }
 
 func parsePlainNames(query string) (opName string, ok bool) {
 	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil || len(doc.Operations) != 1 || len(doc.Fragments) != 0 {
+	if err != nil {
+		return "", false
+	}
+	return plainNamesOperation(doc)
+}
+
+func plainNamesOperation(doc *ast.QueryDocument) (opName string, ok bool) {
+	if len(doc.Operations) != 1 || len(doc.Fragments) != 0 {
 		return "", false
 	}
 	op := doc.Operations[0]

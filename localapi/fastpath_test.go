@@ -1,6 +1,8 @@
 package localapi
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -32,9 +34,42 @@ func TestParsePlainNames(t *testing.T) {
 		}
 	}
 	var c plainNamesCache
+	q := `query TenantSecretNames { secret_names }`
+	if c.match(q, "") {
+		t.Fatal("an unseen query matched")
+	}
+	doc, _ := parseDocument(q, DefaultLimits())
+	c.remember(q, doc)
 	if !c.match(`query TenantSecretNames { secret_names }`, "TenantSecretNames") ||
 		c.match(`query TenantSecretNames { secret_names }`, "Other") ||
 		!c.match(`query TenantSecretNames { secret_names }`, "") {
 		t.Fatal("operation name check")
+	}
+}
+
+// The cache holds plain queries only, short ones only, and stops at its
+// byte budget however many distinct texts arrive.
+func TestPlainNamesCacheIsBoundedByBytes(t *testing.T) {
+	var c plainNamesCache
+	for i := 0; i < 20_000; i++ {
+		q := fmt.Sprintf("query Q%d { secret_names } # %s", i, strings.Repeat("x", i%400))
+		doc, _ := parseDocument(q, DefaultLimits())
+		if doc == nil || !doc.isPlainNames("") {
+			t.Fatalf("%q is plain", q)
+		}
+		c.remember(q, doc)
+	}
+	long := "query { secret_names }" + strings.Repeat(" ", maxCachedQueryBytes)
+	doc, _ := parseDocument(long, DefaultLimits())
+	c.remember(long, doc)
+	if c.bytes > maxCacheBytes || c.match(long, "") {
+		t.Fatalf("cache holds %d bytes (budget %d), long query cached: %v", c.bytes, maxCacheBytes, c.match(long, ""))
+	}
+	var sum int
+	for q := range c.names {
+		sum += len(q)
+	}
+	if sum != c.bytes {
+		t.Fatalf("counted %d bytes, holds %d", c.bytes, sum)
 	}
 }

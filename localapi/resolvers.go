@@ -15,6 +15,7 @@ const MaxValueBytes = rules.MaxValueBytes
 type resolver struct {
 	store   *Store
 	version string
+	limits  Limits
 }
 
 func internal(ctx context.Context, what string, err error) error {
@@ -31,7 +32,19 @@ func (r *resolver) SecretNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, internal(ctx, "list secret names", err)
 	}
+	if err := charge(ctx, namesBytes(names)); err != nil {
+		return nil, err
+	}
 	return names, nil
+}
+
+// namesBytes is about what a list of names costs in a JSON response.
+func namesBytes(names []string) int {
+	n := 2
+	for _, s := range names {
+		n += len(s) + 3
+	}
+	return n
 }
 
 func (r *resolver) SecretValue(ctx context.Context, args struct{ Name string }) (*JSON, error) {
@@ -49,6 +62,9 @@ func (r *resolver) SecretValue(ctx context.Context, args struct{ Name string }) 
 	}
 	if err != nil {
 		return nil, internal(ctx, "read secret", err)
+	}
+	if err := charge(ctx, len(v)); err != nil {
+		return nil, err
 	}
 	return &JSON{Raw: v}, nil
 }
@@ -85,15 +101,22 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 	if len(value) > MaxValueBytes {
 		return nil, errorf(CodeBadUserInput, "Invalid value: larger than the %d KiB limit", MaxValueBytes>>10)
 	}
-	if err := rules.ValidateName(name); err != nil {
+	exists, err := r.store.SecretExists(ctx, id.TenantID, name)
+	if err != nil {
+		return nil, internal(ctx, "check secret", err)
+	}
+	if !exists {
 		// Names made elsewhere (Prefect Cloud allows any name) may still be
 		// rotated; new names must follow the rules.
-		exists, xerr := r.store.SecretExists(ctx, id.TenantID, name)
-		if xerr != nil {
-			return nil, internal(ctx, "check secret", xerr)
-		}
-		if !exists {
+		if err := rules.ValidateName(name); err != nil {
 			return nil, errorf(CodeBadUserInput, "Invalid secret name: %v", err)
+		}
+		n, err := r.store.SecretCount(ctx, id.TenantID)
+		if err != nil {
+			return nil, internal(ctx, "count secrets", err)
+		}
+		if n >= r.limits.MaxSecrets {
+			return nil, errorf(CodeBadUserInput, "Team is full: it holds %d secrets, the most this server allows per team; delete some first", r.limits.MaxSecrets)
 		}
 	}
 	if err := r.store.PutSecret(ctx, id.TenantID, name, value); err != nil {
@@ -200,7 +223,15 @@ func (r *resolver) Tenant(ctx context.Context, args tenantArgs) ([]tenantResolve
 			}
 		}
 	}
-	return page(out, args.Offset, args.Limit), nil
+	out = page(out, args.Offset, args.Limit)
+	size := 2
+	for _, t := range out {
+		size += 80 + len(t.t.Name) + len(t.t.Slug)
+	}
+	if err := charge(ctx, size); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func page[T any](items []T, offset, limit *int32) []T {
@@ -291,6 +322,13 @@ func (r *resolver) User(ctx context.Context, args userArgs) ([]*userResolver, er
 	u, ms, err := r.store.user(ctx, id.UserID, id.DefaultTenantID)
 	if err != nil {
 		return nil, internal(ctx, "load user", err)
+	}
+	size := 300 + len(u.Username) + len(u.Email)
+	for _, m := range ms {
+		size += 250 + len(m.Tenant.Name) + len(m.Tenant.Slug)
+	}
+	if err := charge(ctx, size); err != nil {
+		return nil, err
 	}
 	return page([]*userResolver{{u: u, ms: ms}}, nil, args.Limit), nil
 }

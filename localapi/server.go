@@ -2,12 +2,14 @@ package localapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
 	graphql "github.com/graph-gophers/graphql-go"
+	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 )
 
 // MaxRequestBytes caps a GraphQL request body.
@@ -18,19 +20,37 @@ type Server struct {
 	schema *graphql.Schema
 	store  *Store
 	plain  plainNamesCache
+	limits Limits
 }
 
+// Option changes how a Server works.
+type Option func(*Server)
+
+// WithLimits sets the request cost limits (zero fields keep their
+// defaults).
+func WithLimits(l Limits) Option { return func(s *Server) { s.limits = l } }
+
 // NewServer parses the schema (schema.graphql) and binds it to the store.
-func NewServer(schemaSDL string, store *Store, version string) (*Server, error) {
-	schema, err := graphql.ParseSchema(schemaSDL, &resolver{store: store, version: version},
+func NewServer(schemaSDL string, store *Store, version string, opts ...Option) (*Server, error) {
+	s := &Server{store: store, limits: DefaultLimits()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.limits = s.limits.withDefaults()
+	schema, err := graphql.ParseSchema(schemaSDL, &resolver{store: store, version: version, limits: s.limits},
 		graphql.UseFieldResolvers(),
-		graphql.MaxDepth(12),
-		graphql.MaxQueryLength(64<<10),
+		graphql.MaxDepth(s.limits.MaxDepth),
+		graphql.MaxQueryLength(s.limits.MaxQueryBytes),
+		graphql.MaxSelections(s.limits.MaxFields),
+		graphql.OverlapValidationLimit(s.limits.MaxOverlapPairs),
+		graphql.Logger(newPanicLog()),
+		graphql.PanicHandler(panicAsInternalError{}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("parse schema: %w", err)
 	}
-	return &Server{schema: schema, store: store}, nil
+	s.schema = schema
+	return s, nil
 }
 
 // request is a GraphQL POST body. Variables may be an object or, as the
@@ -41,28 +61,40 @@ type request struct {
 	Variables     json.RawMessage `json:"variables"`
 }
 
-func (r *request) variables() (map[string]interface{}, error) {
+// variables decodes the request's variables: each one as raw JSON (for
+// sizes) and as the values graphql-go takes.
+func (r *request) variables() (map[string]json.RawMessage, map[string]interface{}, error) {
 	raw := bytes.TrimSpace(r.Variables)
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		raw = []byte(s)
+		raw = bytes.TrimSpace([]byte(s))
 	}
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
+		return nil, nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // keep large integers in JSON values exact
-	var vars map[string]interface{}
-	if err := dec.Decode(&vars); err != nil {
-		return nil, err
+	var rawVars map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &rawVars); err != nil {
+		return nil, nil, err
 	}
-	return vars, nil
+	vars := make(map[string]interface{}, len(rawVars))
+	for name, v := range rawVars {
+		dec := json.NewDecoder(bytes.NewReader(v))
+		dec.UseNumber() // keep large integers in JSON values exact
+		var val interface{}
+		if err := dec.Decode(&val); err != nil {
+			return nil, nil, err
+		}
+		vars[name] = val
+	}
+	return rawVars, vars, nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeErrors(w, http.StatusMethodNotAllowed, CodeBadUserInput, "Send GraphQL requests with POST")
@@ -81,13 +113,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "Request body must be JSON: {\"query\": ..., \"variables\": ...}")
 		return
 	}
-	vars, err := req.variables()
+	rawVars, vars, err := req.variables()
 	if err != nil {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
 		return
 	}
 	if req.Query == "" {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "query is required")
+		return
+	}
+	if len(req.Query) > s.limits.MaxQueryBytes {
+		writeErrors(w, http.StatusBadRequest, CodeBadUserInput,
+			fmt.Sprintf("Query too large: documents may be at most %d KiB", s.limits.MaxQueryBytes>>10))
 		return
 	}
 	c := &caller{
@@ -99,7 +136,35 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSecretNames(r.Context(), w, c)
 		return
 	}
-	resp := s.schema.Exec(withCaller(r.Context(), c), req.Query, req.OperationName, vars)
+	doc, cerr := parseDocument(req.Query, s.limits)
+	if cerr == nil && doc != nil {
+		if len(vars) == 0 && doc.isPlainNames(req.OperationName) {
+			s.plain.remember(req.Query, doc)
+			s.serveSecretNames(r.Context(), w, c)
+			return
+		}
+		cerr = doc.measure(s.limits, rawVars)
+	}
+	if cerr != nil {
+		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), s.limits.Timeout)
+	defer cancel()
+	b := &budget{limit: int64(s.limits.MaxResponseBytes)}
+	resp := s.schema.Exec(withBudget(withCaller(ctx, c), b), req.Query, req.OperationName, vars)
+	switch {
+	case r.Context().Err() != nil:
+		return // the client is gone
+	case b.exceeded.Load():
+		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errResponseTooLarge(b.limit).Error())
+		return
+	case ctx.Err() != nil:
+		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
+		return
+	}
+	codeValidationErrors(resp.Errors)
 	out, err := json.Marshal(resp)
 	if err != nil {
 		writeErrors(w, http.StatusInternalServerError, CodeAPIError, "could not encode the response")
@@ -107,6 +172,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(out)
+}
+
+// codeValidationErrors gives graphql-go's own errors (syntax, validation,
+// limits) the BAD_USER_INPUT code, so every error carries one.
+func codeValidationErrors(errs []*gqlerrors.QueryError) {
+	for _, e := range errs {
+		if e.Extensions == nil {
+			e.Extensions = map[string]any{"code": CodeBadUserInput}
+		}
+	}
 }
 
 // writeErrors sends a response that holds only GraphQL errors.

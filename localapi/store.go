@@ -521,3 +521,10 @@ func (s *Store) PutSecrets(ctx context.Context, tenantID string, values map[stri
 	}
 	return tx.Commit()
 }
+
+// SecretCount is how many secrets a team holds.
+func (s *Store) SecretCount(ctx context.Context, tenantID string) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM secret WHERE tenant_id = ?`, tenantID).Scan(&n)
+	return n, err
+}

@@ -37,8 +37,9 @@ type Env struct {
 	Server   *httptest.Server
 }
 
-// Start runs the local API until the test ends.
-func Start(tb testing.TB) *Env {
+// Start runs the local API until the test ends, with opts (limits) if
+// given.
+func Start(tb testing.TB, opts ...localapi.Option) *Env {
 	tb.Helper()
 	dir := tb.TempDir()
 	key := make([]byte, 32)
@@ -53,7 +54,7 @@ func Start(tb testing.TB) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := localapi.NewServer(Schema(tb), store, "test")
+	srv, err := localapi.NewServer(Schema(tb), store, "test", opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}

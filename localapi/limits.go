@@ -1,0 +1,117 @@
+package localapi
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// Limits bound what one request may cost the server. Every number is
+// documented in SECURITY.md; the defaults are far above what real clients
+// send (the Prefect 1.x client sends one small document per call; the
+// legacy Cloud UI deletes in bulk with one aliased delete_secret per
+// secret).
+type Limits struct {
+	MaxQueryBytes    int           // document text
+	MaxTokens        int           // lexical tokens in the document
+	MaxRootFields    int           // fields at the top of one operation, fragments expanded (aliases count)
+	MaxFields        int           // fields in the whole document, fragments expanded
+	MaxDepth         int           // nesting of selections
+	MaxOverlapPairs  int           // field pairs graphql-go's overlap validation may compare
+	MaxResponseBytes int           // data one document may return
+	MaxWriteBytes    int           // set_secret values one document may write
+	MaxSecrets       int           // secrets in one team
+	Timeout          time.Duration // one document, end to end
+}
+
+// DefaultMaxSecrets is the default cap on secrets per team.
+const DefaultMaxSecrets = 10_000
+
+// DefaultLimits are the limits a server gets unless told otherwise.
+func DefaultLimits() Limits {
+	return Limits{
+		MaxQueryBytes:    64 << 10,
+		MaxTokens:        30_000,
+		MaxRootFields:    1_000,
+		MaxFields:        5_000,
+		MaxDepth:         12,
+		MaxOverlapPairs:  10_000,
+		MaxResponseBytes: 4 << 20,
+		MaxWriteBytes:    4 << 20,
+		MaxSecrets:       DefaultMaxSecrets,
+		Timeout:          10 * time.Second,
+	}
+}
+
+// withDefaults fills zero fields from DefaultLimits, and raises the response
+// budget so that one secret_names of a full team of 255-character names
+// always fits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	fill := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fill(&l.MaxQueryBytes, d.MaxQueryBytes)
+	fill(&l.MaxTokens, d.MaxTokens)
+	fill(&l.MaxRootFields, d.MaxRootFields)
+	fill(&l.MaxFields, d.MaxFields)
+	fill(&l.MaxDepth, d.MaxDepth)
+	fill(&l.MaxOverlapPairs, d.MaxOverlapPairs)
+	fill(&l.MaxResponseBytes, d.MaxResponseBytes)
+	fill(&l.MaxWriteBytes, d.MaxWriteBytes)
+	fill(&l.MaxSecrets, d.MaxSecrets)
+	if l.Timeout <= 0 {
+		l.Timeout = d.Timeout
+	}
+	l.MaxResponseBytes = max(l.MaxResponseBytes, l.MaxSecrets*(MaxNameBytes+3)+4096)
+	return l
+}
+
+// MaxNameBytes is the longest name a response may carry per secret (longer
+// names cannot be created).
+const MaxNameBytes = 255
+
+// budget counts the bytes a document's resolvers put into the response.
+// Resolvers run in parallel, so it is atomic. Once spent, every further
+// resolver fails fast and the server answers with one error and no data.
+type budget struct {
+	limit    int64
+	used     atomic.Int64
+	exceeded atomic.Bool
+}
+
+type budgetKey struct{}
+
+func withBudget(ctx context.Context, b *budget) context.Context {
+	return context.WithValue(ctx, budgetKey{}, b)
+}
+
+// charge takes n bytes of the request's response budget; it fails once the
+// budget is spent or the request is over (client gone, time out).
+func charge(ctx context.Context, n int) error {
+	if err := ctx.Err(); err != nil {
+		return errRequestOver(ctx)
+	}
+	b, _ := ctx.Value(budgetKey{}).(*budget)
+	if b == nil {
+		return nil
+	}
+	if b.exceeded.Load() || b.used.Add(int64(n)) > b.limit {
+		b.exceeded.Store(true)
+		return errResponseTooLarge(b.limit)
+	}
+	return nil
+}
+
+func errResponseTooLarge(limit int64) error {
+	return errorf(CodeBadUserInput, "Response too large: this document would return more than %d MiB; ask for fewer fields or aliases per request", limit>>20)
+}
+
+func errRequestOver(ctx context.Context) error {
+	if ctx.Err() == context.DeadlineExceeded {
+		return errorf(CodeBadUserInput, "Request took too long and was stopped; ask for less per request")
+	}
+	return errorf(CodeBadUserInput, "Request canceled")
+}
