@@ -7,6 +7,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"teamsecrets/localapi"
 )
 
 // config is the server's configuration: flags with environment fallbacks.
@@ -21,6 +23,7 @@ type config struct {
 	IdleTimeout   time.Duration
 	MaxLifetime   time.Duration
 	APITimeout    time.Duration
+	MaxSecrets    int
 }
 
 func envOr(name, def string) string {
@@ -33,6 +36,20 @@ func envOr(name, def string) string {
 func envBool(name string) bool {
 	b, _ := strconv.ParseBool(os.Getenv(name))
 	return b
+}
+
+// envInt reads a positive integer; an invalid value is an error, as an
+// invalid flag is.
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%s must be a whole number of at least 1", name)
+	}
+	return n, nil
 }
 
 func envDuration(name string, def time.Duration) time.Duration {
@@ -53,6 +70,11 @@ func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (con
 	fs.StringVar(&c.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
 	fs.StringVar(&c.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
+	maxSecrets, err := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", localapi.DefaultMaxSecrets)
+	if err != nil {
+		return c, err
+	}
+	fs.IntVar(&c.MaxSecrets, "max-secrets-per-team", maxSecrets, "local API: most secrets one team may hold (TEAMSECRETS_MAX_SECRETS_PER_TEAM)")
 	if withUI {
 		fs.StringVar(&c.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
 		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "mark cookies Secure even without TLS here, e.g. behind a TLS-terminating proxy (TEAMSECRETS_SECURE_COOKIES)")
@@ -89,6 +111,9 @@ Commands:
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.MaxSecrets < 1 {
+		return c, fmt.Errorf("--max-secrets-per-team must be at least 1")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return c, fmt.Errorf("--tls-cert and --tls-key go together")

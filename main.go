@@ -65,11 +65,21 @@ func serveCmd(ctx context.Context, name string, args []string, stdout, stderr io
 func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error {
 	start := time.Now()
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, "ok\n")
+	})
 
 	embedded := cfg.APIURL == ""
 	var apiTransport http.RoundTripper // nil: the network
 	if embedded {
+		if k := os.Getenv(localapi.BootstrapKeyEnv); k != "" {
+			if err := localapi.CheckChosenKey(k); err != nil {
+				return err
+			}
+		}
 		unlock, err := localapi.LockDataDir(cfg.DataDir)
 		if err != nil {
 			return err
@@ -88,7 +98,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 			fmt.Fprintf(stdout, "\nFirst start: created team \"default\" and a TENANT_ADMIN API key.\n"+
 				"It is shown only this once; store it now:\n\n    %s\n\n", key)
 		}
-		api, err := localapi.NewServer(schemaSDL, store, version)
+		limits := localapi.DefaultLimits()
+		limits.MaxSecrets = cfg.MaxSecrets
+		api, err := localapi.NewServer(schemaSDL, store, version, localapi.WithLimits(limits))
 		if err != nil {
 			return err
 		}

@@ -30,6 +30,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// childAdminKey is the bootstrap key of child servers: a chosen key must
+// be long and random enough.
+const childAdminKey = "tsk_Zq7Lw2Vn9Rb4Xk8Tp1Hs6Gd3Jm5Fc0YaE"
+
 // child is the server running as a separate process.
 type child struct {
 	cmd *exec.Cmd
@@ -42,7 +46,7 @@ func startChild(t *testing.T, dataDir string, args ...string) *child {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "TEAMSECRETS_CHILD=1", "TEAMSECRETS_DATA_DIR="+dataDir,
-		"TEAMSECRETS_BOOTSTRAP_KEY=tsk_durability_admin_key")
+		"TEAMSECRETS_BOOTSTRAP_KEY="+childAdminKey)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +115,7 @@ func TestAcknowledgedWritesSurviveSIGKILL(t *testing.T) {
 		t.Skip("starts and kills server processes")
 	}
 	dir := t.TempDir()
-	const key = "tsk_durability_admin_key"
+	const key = childAdminKey
 	acked := map[string]string{}
 	var mu sync.Mutex
 	for round := 0; round < 3; round++ {
@@ -205,6 +209,9 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	res, err := http.Get(base + "/healthz")
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("healthz: %v", err)
+	}
+	if res.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatalf("healthz headers: %v", res.Header)
 	}
 	key := regexp.MustCompile(`tsk_[A-Za-z0-9_-]{40,}`).FindString(readSync(&out))
 	if key == "" {
@@ -317,7 +324,7 @@ func TestUIWithAPIURL(t *testing.T) {
 	apiDir, uiDir := t.TempDir(), t.TempDir()
 	api := startChild(t, apiDir, "api", "--addr", "127.0.0.1:0")
 	ui := startChild(t, uiDir, "--addr", "127.0.0.1:0", "--api-url", api.url+"/graphql")
-	if status, list := uiSignIn(t, ui.url, "tsk_durability_admin_key"); status != 200 || !strings.Contains(list, "Default team") {
+	if status, list := uiSignIn(t, ui.url, childAdminKey); status != 200 || !strings.Contains(list, "Default team") {
 		t.Fatalf("sign-in through --api-url: %d %s", status, list)
 	}
 	if _, err := os.Stat(filepath.Join(uiDir, "teamsecrets.db")); err == nil {
@@ -348,4 +355,23 @@ func uiSignIn(t *testing.T, base, key string) (int, string) {
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	return res.StatusCode, string(body)
+}
+
+func TestWeakBootstrapKeyIsRefusedAtStartup(t *testing.T) {
+	for _, key := range []string{"admin123", strings.Repeat("a", 40)} {
+		dir := filepath.Join(t.TempDir(), "data")
+		t.Setenv("TEAMSECRETS_BOOTSTRAP_KEY", key)
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--data-dir", dir}, &stdout, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), "TEAMSECRETS_BOOTSTRAP_KEY is too") ||
+			!strings.Contains(stderr.String(), "at least 32 random characters") {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+		if strings.Contains(stdout.String()+stderr.String(), key) {
+			t.Fatal("the refusal prints the key")
+		}
+		if _, err := os.Stat(filepath.Join(dir, "teamsecrets.db")); !os.IsNotExist(err) {
+			t.Fatalf("a store was created despite the refusal: %v", err)
+		}
+	}
 }
