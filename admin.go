@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -45,10 +46,10 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "data directory (TEAMSECRETS_DATA_DIR)")
 	team := fs.String("team", "", "team slug")
-	role := fs.String("role", localapi.RoleUser, "TENANT_ADMIN, USER or READ_ONLY_USER")
-	user := fs.String("user", "", "user name (key create: optional; without it the key is a team service key)")
+	role := fs.String("role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default: for key create --user the user's membership role, else USER)")
+	user := fs.String("user", "", "user name (key create: optional; without it the key is a team service key; the user must already be a member)")
 	if len(args) < 2 {
-		fmt.Fprintln(stderr, "usage: teamsecrets team create SLUG [NAME] | team list | key create --team SLUG --role ROLE [--user NAME] | member add --team SLUG --role ROLE --user NAME")
+		fmt.Fprintln(stderr, "usage: teamsecrets team create SLUG [NAME] | team list | key create --team SLUG [--role ROLE] [--user NAME] | member add --team SLUG --role ROLE --user NAME | store check")
 		return 2
 	}
 	cmd := args[0] + " " + args[1]
@@ -97,15 +98,36 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if *team == "" {
 			return fail(fmt.Errorf("key create needs --team"))
 		}
-		key, err := store.CreateKey(ctx, *team, *role, *user)
-		if err != nil {
-			return fail(err)
+		keyRole, defaulted := *role, false
+		if keyRole == "" {
+			keyRole, defaulted = localapi.RoleUser, true
+			if *user != "" {
+				// A user key defaults to its user's role in the team.
+				if keyRole, err = store.MemberRole(ctx, *team, *user); err != nil {
+					return fail(keyCreateHint(err, *team, *role, *user))
+				}
+			}
 		}
-		fmt.Fprintf(stderr, "API key for team %s, role %s (shown once, store it now):\n", *team, *role)
+		key, err := store.CreateKey(ctx, *team, keyRole, *user)
+		if err != nil {
+			return fail(keyCreateHint(err, *team, *role, *user))
+		}
+		what := "team key"
+		if *user != "" {
+			what = "key of " + *user
+		}
+		how := ""
+		if defaulted && *user != "" {
+			how = ", the user's membership role"
+		}
+		fmt.Fprintf(stderr, "API %s for team %s, role %s%s (shown once, store it now):\n", what, *team, keyRole, how)
 		fmt.Fprintln(stdout, key)
 	case "member add":
 		if *team == "" || *user == "" {
 			return fail(fmt.Errorf("member add needs --team and --user"))
+		}
+		if *role == "" {
+			*role = localapi.RoleUser
 		}
 		if err := store.AddMember(ctx, *team, *role, *user); err != nil {
 			return fail(err)
@@ -115,4 +137,21 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(fmt.Errorf("unknown command %q", cmd))
 	}
 	return 0
+}
+
+// keyCreateHint adds to a refused user key what the operator can do: a key
+// never creates or changes a membership, "member add" does.
+func keyCreateHint(err error, team, role, user string) error {
+	if role == "" {
+		role = "ROLE"
+	}
+	switch {
+	case errors.Is(err, localapi.ErrNotMember):
+		return fmt.Errorf("%w; creating a key never adds a membership: run `teamsecrets member add --team %s --role %s --user %s` first",
+			err, team, role, user)
+	case errors.Is(err, localapi.ErrAboveMembership):
+		return fmt.Errorf("%w; create the key with a lower --role (or none: it then gets the user's role), "+
+			"or change the membership first with `teamsecrets member add --team %s --role %s --user %s`", err, team, role, user)
+	}
+	return err
 }

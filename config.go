@@ -97,10 +97,12 @@ Commands:
   teamsecrets api                                   run the local GraphQL API alone
   teamsecrets team create SLUG [NAME]               add a team
   teamsecrets team list                             list teams
-  teamsecrets key create --team SLUG --role ROLE [--user NAME]
-                                                    make an API key (printed once)
+  teamsecrets key create --team SLUG [--role ROLE] [--user NAME]
+                                                    make an API key (printed once); a user key
+                                                    needs a membership, never changes it, and
+                                                    acts with at most the user's role
   teamsecrets member add --team SLUG --role ROLE --user NAME
-                                                    give a user a role in a team
+                                                    give a user a role in a team (or change it)
   teamsecrets store check                           SQLite integrity check of the store
 `)
 		}

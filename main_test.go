@@ -285,16 +285,16 @@ func TestAdminCommands(t *testing.T) {
 	if out, code := cmd("team", "create", "Bad Slug!"); code == 0 {
 		t.Fatalf("bad slug accepted: %s", out)
 	}
-	out, code := cmd("key", "create", "--team", "data-eng", "--role", "READ_ONLY_USER", "--user", "alice")
+	if out, code := cmd("member", "add", "--team", "data-eng", "--role", "USER", "--user", "alice"); code != 0 {
+		t.Fatalf("member add: %d %s", code, out)
+	}
+	out, code := cmd("key", "create", "--team", "data-eng", "--user", "alice")
 	key := regexp.MustCompile(`tsk_[A-Za-z0-9_-]{40,}`).FindString(out)
-	if code != 0 || key == "" {
+	if code != 0 || key == "" || !strings.Contains(out, "role USER") {
 		t.Fatalf("key create: %d %s", code, out)
 	}
 	if out, code := cmd("key", "create", "--team", "data-eng", "--role", "GOD"); code == 0 {
 		t.Fatalf("bad role accepted: %s", out)
-	}
-	if out, code := cmd("member", "add", "--team", "data-eng", "--role", "USER", "--user", "alice"); code != 0 {
-		t.Fatalf("member add: %d %s", code, out)
 	}
 	if out, code := cmd("team", "list"); code != 0 || !strings.Contains(out, "data-eng") || !strings.Contains(out, "Data engineering") {
 		t.Fatalf("team list: %d %s", code, out)
@@ -302,7 +302,7 @@ func TestAdminCommands(t *testing.T) {
 	if out, code := cmd("store", "check"); code != 0 || !strings.Contains(out, "store ok") {
 		t.Fatalf("store check: %d %s", code, out)
 	}
-	// The key works against the API, with alice's (upgraded) role.
+	// The key works against the API, with alice's role.
 	c := startChild(t, dir, "api", "--addr", "127.0.0.1:0")
 	if _, err := gql(c.url, key, `mutation { set_secret(input: {name: "FROM_ALICE", value: "v"}) { success } }`, nil); err != nil {
 		t.Fatalf("alice (USER) cannot write: %v", err)
@@ -315,6 +315,89 @@ func TestAdminCommands(t *testing.T) {
 	if code := run(context.Background(), []string{"api", "--addr", "127.0.0.1:0", "--data-dir", dir}, &errOut, &errOut); code == 0 ||
 		!strings.Contains(errOut.String(), "in use by another teamsecrets server") {
 		t.Fatalf("second server: %d %s", code, errOut.String())
+	}
+}
+
+// A key acts with its own role, never more than its user's membership, and
+// "key create" never changes a membership: only "member add" does (finding 5
+// of issue 9, where a READ_ONLY_USER key demoted alice's USER key and a later
+// TENANT_ADMIN key let the read-only one read values).
+func TestAdminKeyCreateKeepsMemberships(t *testing.T) {
+	dir := t.TempDir()
+	cmd := func(args ...string) (string, int) {
+		var out bytes.Buffer
+		code := run(context.Background(), append(args, "--data-dir", dir), &out, &out)
+		return out.String(), code
+	}
+	keyRE := regexp.MustCompile(`tsk_[A-Za-z0-9_-]{40,}`)
+	newKey := func(args ...string) string {
+		t.Helper()
+		out, code := cmd(append([]string{"key", "create", "--team", "alpha"}, args...)...)
+		key := keyRE.FindString(out)
+		if code != 0 || key == "" {
+			t.Fatalf("key create %v: %d %s", args, code, out)
+		}
+		return key
+	}
+	refused := func(want string, args ...string) {
+		t.Helper()
+		out, code := cmd(append([]string{"key", "create", "--team", "alpha"}, args...)...)
+		if code == 0 || !strings.Contains(out, want) || keyRE.MatchString(out) {
+			t.Fatalf("key create %v: %d %s", args, code, out)
+		}
+	}
+	if out, code := cmd("team", "create", "alpha"); code != 0 {
+		t.Fatalf("team create: %d %s", code, out)
+	}
+
+	// No membership: refused, saying what to run; nothing is created, so a
+	// second try is refused the same way.
+	for range 2 {
+		refused("teamsecrets member add --team alpha --role USER --user bob", "--role", "USER", "--user", "bob")
+	}
+	refused("teamsecrets member add --team alpha --role ROLE --user bob", "--user", "bob")
+
+	if out, code := cmd("member", "add", "--team", "alpha", "--role", "USER", "--user", "alice"); code != 0 {
+		t.Fatalf("member add: %d %s", code, out)
+	}
+	userKey := newKey("--role", "USER", "--user", "alice")
+	readOnly := newKey("--role", "READ_ONLY_USER", "--user", "alice")
+	// Above alice's membership: refused.
+	refused("a key cannot have more than its user's role", "--role", "TENANT_ADMIN", "--user", "alice")
+	// Without --role a user key gets the user's membership role.
+	out, code := cmd("key", "create", "--team", "alpha", "--user", "alice")
+	defaulted := keyRE.FindString(out)
+	if code != 0 || defaulted == "" || !strings.Contains(out, "role USER, the user's membership role") {
+		t.Fatalf("key create without --role: %d %s", code, out)
+	}
+	// Explicitly, alice becomes TENANT_ADMIN and gets such a key.
+	if out, code := cmd("member", "add", "--team", "alpha", "--role", "TENANT_ADMIN", "--user", "alice"); code != 0 {
+		t.Fatalf("member add: %d %s", code, out)
+	}
+	adminKey := newKey("--role", "TENANT_ADMIN", "--user", "alice")
+
+	c := startChild(t, dir, "api", "--addr", "127.0.0.1:0")
+	set := `mutation($n: String!) { set_secret(input: {name: $n, value: "v"}) { success } }`
+	get := `query { secret_value(name: "FROM_USER_KEY") }`
+	if _, err := gql(c.url, userKey, set, map[string]any{"n": "FROM_USER_KEY"}); err != nil {
+		t.Fatalf("alice's USER key cannot write after a READ_ONLY_USER key was made: %v", err)
+	}
+	for _, key := range []string{userKey, defaulted, adminKey} {
+		if _, err := gql(c.url, key, get, nil); err != nil {
+			t.Fatalf("a USER or TENANT_ADMIN key cannot read the value: %v", err)
+		}
+	}
+	if _, err := gql(c.url, readOnly, get, nil); err == nil || !strings.Contains(err.Error(), "Forbidden") {
+		t.Fatalf("the READ_ONLY_USER key read a value: %v", err)
+	}
+	if _, err := gql(c.url, readOnly, set, map[string]any{"n": "FROM_READ_ONLY"}); err == nil {
+		t.Fatal("the READ_ONLY_USER key wrote")
+	}
+	for key, want := range map[string]string{readOnly: "READ_ONLY_USER", userKey: "USER", adminKey: "TENANT_ADMIN"} {
+		data, err := gql(c.url, key, `query { auth_info { role } }`, nil)
+		if err != nil || !strings.Contains(string(data["auth_info"]), `"role":"`+want+`"`) {
+			t.Fatalf("auth_info = %s %v, want role %s", data["auth_info"], err, want)
+		}
 	}
 }
 

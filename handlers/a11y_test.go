@@ -38,6 +38,7 @@ func TestPagesAreAccessible(t *testing.T) {
 	pages["delete"] = u.get("/teams/default/secrets/A_SECRET/delete")
 	pages["not found"] = u.get("/teams/default/secrets/NOPE/delete")
 	ro := u.browser()
+	u.env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
 	ro.login(u.env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))
 	pages["read-only list"] = ro.get("/teams/default/secrets")
 	pages["read-only refusal"] = ro.get("/teams/default/secrets/new")

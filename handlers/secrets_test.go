@@ -304,6 +304,7 @@ func TestReadOnlyMemberSeesNoWriteActionsAndIsRefused(t *testing.T) {
 	u.env.Key(t, "default", localapi.RoleUser, "")
 	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
 	u.env.Store.PutSecret(t.Context(), team.ID, "VISIBLE", json.RawMessage(`"v"`))
+	u.env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
 	ro := u.env.Key(t, "default", localapi.RoleReadOnlyUser, "reader")
 	list := u.login(ro)
 	mustContain(t, list, "VISIBLE", "read-only access")

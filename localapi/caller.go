@@ -28,10 +28,12 @@ type identity struct {
 	UserID          string // empty for service keys
 	TenantID        string // the team this request acts in
 	DefaultTenantID string // the key's default team
-	Role            string // the role in TenantID
+	Role            string // the key's effective role in TenantID
 }
 
-func (id identity) canWrite() bool { return id.Role != RoleReadOnlyUser }
+// canWrite reports whether the role may write and read values. Only the two
+// known roles may: anything else is refused.
+func (id identity) canWrite() bool { return id.Role == RoleTenantAdmin || id.Role == RoleUser }
 
 type callerKey struct{}
 
@@ -86,6 +88,8 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 		}
 		return id, nil
 	}
+	// A user key acts with its own role, never more than the user's
+	// membership in the team of this request.
 	role, err := c.store.membershipRole(ctx, k.UserID, id.TenantID)
 	if errors.Is(err, ErrNotFound) {
 		return identity{}, errNotMember
@@ -94,6 +98,6 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 		slog.ErrorContext(ctx, "look up membership", "err", err)
 		return identity{}, errInternal
 	}
-	id.Role = role
+	id.Role = lesserRole(k.Role, role)
 	return id, nil
 }

@@ -33,6 +33,6 @@ func errorf(code, format string, args ...any) error {
 var (
 	errUnauthenticated = errorf(CodeUnauthenticated, "Unauthenticated: a valid API key is required (Authorization: Bearer <key>)")
 	errNotMember       = errorf(CodeForbidden, "Forbidden: this API key has no membership in the requested team")
-	errReadOnly        = errorf(CodeForbidden, "Forbidden: read-only members cannot change secrets")
+	errReadOnly        = errorf(CodeForbidden, "Forbidden: this API key is read-only in this team and cannot change secrets")
 	errInternal        = errorf(CodeAPIError, "Internal error; the server log has details")
 )

@@ -53,8 +53,8 @@ func (r *resolver) SecretValue(ctx context.Context, args struct{ Name string }) 
 		return nil, err
 	}
 	if !id.canWrite() {
-		// Read-only members see names only.
-		return nil, errorf(CodeForbidden, "Forbidden: read-only members cannot read secret values")
+		// Read-only keys and members see names only.
+		return nil, errorf(CodeForbidden, "Forbidden: this API key is read-only in this team and cannot read secret values")
 	}
 	v, err := r.store.SecretValue(ctx, id.TenantID, args.Name)
 	if errors.Is(err, ErrNotFound) {

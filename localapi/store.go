@@ -27,8 +27,39 @@ func ValidRole(r string) bool {
 	return r == RoleTenantAdmin || r == RoleUser || r == RoleReadOnlyUser
 }
 
+// roleRank orders the roles: TENANT_ADMIN > USER > READ_ONLY_USER. Anything
+// else ranks 0, below every role.
+func roleRank(r string) int {
+	switch r {
+	case RoleTenantAdmin:
+		return 3
+	case RoleUser:
+		return 2
+	case RoleReadOnlyUser:
+		return 1
+	}
+	return 0
+}
+
+// lesserRole is the lower of two roles; a key acts with the lesser of its
+// own role and its user's membership role.
+func lesserRole(a, b string) string {
+	if roleRank(b) < roleRank(a) {
+		return b
+	}
+	return a
+}
+
 // ErrNotFound is returned when a row does not exist.
 var ErrNotFound = errors.New("not found")
+
+// ErrNotMember is returned when a user key is asked for a user who is not a
+// member of the team: creating a key never creates a membership.
+var ErrNotMember = errors.New("not a member")
+
+// ErrAboveMembership is returned when a user key is asked for a role above
+// its user's membership role.
+var ErrAboveMembership = errors.New("a key cannot have more than its user's role")
 
 // Store is the local API's SQLite store. Reads go through a pool; writes go
 // through a single connection so they never contend for SQLite's write lock.
@@ -62,7 +93,10 @@ type Key struct {
 	ID       string
 	UserID   string // empty for a team-scoped service key
 	TenantID string // the default team
-	Role     string // the role of a service key; user keys use memberships
+	// Role is the key's own role. A service key acts with it in its team; a
+	// user key acts with the lesser of it and the user's membership role in
+	// the team of the request.
+	Role string
 }
 
 // DBFile is the store's file name inside the data directory.
@@ -264,9 +298,11 @@ func (s *Store) tenantByID(ctx context.Context, id string) (Tenant, error) {
 }
 
 // CreateKey makes a new API key for a team and role and returns it; only its
-// hash is stored. With username set the key belongs to that user (created if
-// needed) and the user's membership in the team gets the role; without, it is
-// a service key scoped to that one team.
+// hash is stored. Without username it is a service key acting in that one
+// team with that role. With username it belongs to that user, who must
+// already be a member of the team (ErrNotMember otherwise) with at least that
+// role (ErrAboveMembership otherwise). It never creates a user or changes a
+// membership: AddMember does that.
 func (s *Store) CreateKey(ctx context.Context, tenantSlug, role, username string) (string, error) {
 	if !ValidRole(role) {
 		return "", fmt.Errorf("role must be %s, %s or %s", RoleTenantAdmin, RoleUser, RoleReadOnlyUser)
@@ -282,12 +318,14 @@ func (s *Store) CreateKey(ctx context.Context, tenantSlug, role, username string
 	defer tx.Rollback()
 	var userID sql.NullString
 	if username != "" {
-		uid, err := ensureUser(ctx, tx, username)
+		// Checked in the write transaction, so a concurrent AddMember cannot
+		// lower the membership between the check and the insert.
+		uid, memberRole, err := memberOf(ctx, tx, t, username)
 		if err != nil {
 			return "", err
 		}
-		if err := upsertMembership(ctx, tx, uid, t.ID, role); err != nil {
-			return "", err
+		if roleRank(role) > roleRank(memberRole) {
+			return "", fmt.Errorf("%w: user %q is %s in team %q", ErrAboveMembership, username, memberRole, t.Slug)
 		}
 		userID = sql.NullString{String: uid, Valid: true}
 	}
@@ -299,7 +337,32 @@ func (s *Store) CreateKey(ctx context.Context, tenantSlug, role, username string
 	return key, tx.Commit()
 }
 
-// AddMember gives a user (created if needed) a role in a team.
+// MemberRole is a user's membership role in a team, or ErrNotMember.
+func (s *Store) MemberRole(ctx context.Context, tenantSlug, username string) (string, error) {
+	t, err := s.TenantBySlug(ctx, tenantSlug)
+	if err != nil {
+		return "", err
+	}
+	_, role, err := memberOf(ctx, s.read, t, username)
+	return role, err
+}
+
+// memberOf returns a user's id and membership role in team t, or
+// ErrNotMember (also for a user that does not exist).
+func memberOf(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, t Tenant, username string) (userID, role string, err error) {
+	err = q.QueryRowContext(ctx, `SELECT u.id, m.role FROM user u JOIN membership m ON m.user_id = u.id
+		WHERE u.username = ? AND m.tenant_id = ?`, username, t.ID).Scan(&userID, &role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("user %q is %w of team %q", username, ErrNotMember, t.Slug)
+	}
+	return userID, role, err
+}
+
+// AddMember gives a user (created if needed) a role in a team, or changes
+// the role of an existing membership. It is the one way memberships change;
+// the user's keys then act with at most the new role.
 func (s *Store) AddMember(ctx context.Context, tenantSlug, role, username string) error {
 	if !ValidRole(role) {
 		return fmt.Errorf("role must be %s, %s or %s", RoleTenantAdmin, RoleUser, RoleReadOnlyUser)

@@ -69,7 +69,7 @@ func Start(tb testing.TB, opts ...localapi.Option) *Env {
 }
 
 // Key creates an API key for a team and role; with user set it belongs to
-// that user.
+// that user, who must already be a member (see Member).
 func (e *Env) Key(tb testing.TB, team, role, user string) string {
 	tb.Helper()
 	k, err := e.Store.CreateKey(context.Background(), team, role, user)
@@ -77,6 +77,15 @@ func (e *Env) Key(tb testing.TB, team, role, user string) string {
 		tb.Fatal(err)
 	}
 	return k
+}
+
+// Member gives a user (created if needed) a role in a team, as
+// "teamsecrets member add" does.
+func (e *Env) Member(tb testing.TB, team, role, user string) {
+	tb.Helper()
+	if err := e.Store.AddMember(context.Background(), team, role, user); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Team creates a team and returns its id.
