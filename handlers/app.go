@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"teamsecrets/cloud"
+	"teamsecrets/ratelimit"
 )
 
 // Config is what the UI needs to run.
@@ -27,10 +28,11 @@ type Config struct {
 	Now           func() time.Time // for tests; time.Now by default
 }
 
-// LoginLimit bounds failed sign-ins per client address.
+// LoginLimit bounds failed sign-ins per client address. Sign-ins waiting
+// for the API's answer count too; a correct key gives back only its own.
 type LoginLimit struct {
 	Failures int           // allowed within Window
-	Window   time.Duration // counted from the first failure
+	Window   time.Duration // counted from the first attempt
 }
 
 // App holds what the handlers share.
@@ -40,7 +42,7 @@ type App struct {
 	log      *slog.Logger
 	sessions *sessions.CookieStore
 	revoked  *revocations
-	logins   *loginLimiter
+	logins   *ratelimit.Failures
 }
 
 func (a *App) now() time.Time { return a.cfg.Now() }
@@ -77,7 +79,9 @@ func New(cfg Config) http.Handler {
 		log:      cfg.Logger,
 		sessions: newCookieStore(cfg),
 		revoked:  newRevocations(cfg.Now),
-		logins:   newLoginLimiter(cfg.LoginLimit, cfg.Now),
+		logins: ratelimit.New(ratelimit.Config{
+			Limit: cfg.LoginLimit.Failures, Window: cfg.LoginLimit.Window, Now: cfg.Now,
+		}),
 	}
 	return a.routes()
 }

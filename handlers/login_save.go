@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,10 +13,14 @@ import (
 	"teamsecrets/cloud"
 )
 
-// loginSave checks an API key with the API and starts a session.
+// loginSave checks an API key with the API and starts a session. Every
+// attempt is counted against the client's address before the API is asked;
+// only a key the API accepts (or could not judge) is given back.
 func (a *App) loginSave(c echo.Context) error {
-	ip := c.RealIP()
-	if wait := a.logins.blocked(ip); wait > 0 {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), a.cfg.APITimeout)
+	defer cancel()
+	attempt, wait := a.logins.Begin(ctx, c.RealIP())
+	if attempt == nil {
 		secs := int(wait.Seconds() + 0.999)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		return a.loginError(c, http.StatusTooManyRequests,
@@ -23,29 +28,29 @@ func (a *App) loginSave(c echo.Context) error {
 	}
 	key := strings.TrimSpace(c.FormValue("key"))
 	if key == "" {
+		attempt.Succeeded() // nothing was guessed
 		return a.loginError(c, http.StatusUnprocessableEntity, "Enter an API key.")
 	}
-	ctx, cancel := a.apiContext(c.Request().Context(), key, "")
+	ctx, cancel = a.apiContext(c.Request().Context(), key, "")
 	defer cancel()
 	id, err := a.api.Identify(ctx)
+	if errors.Is(err, cloud.ErrUnauthenticated) {
+		attempt.Failed()
+		return a.loginError(c, http.StatusUnauthorized, "That API key was not accepted.")
+	}
+	attempt.Succeeded() // accepted, or not judged: the API could not answer
 	if err != nil {
 		var apiErr *cloud.Error
-		switch {
-		case errors.Is(err, cloud.ErrUnauthenticated):
-			a.logins.fail(ip)
-			return a.loginError(c, http.StatusUnauthorized, "That API key was not accepted.")
-		case errors.As(err, &apiErr):
-			a.log.WarnContext(c.Request().Context(), "sign-in: api call failed",
-				"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
-			return a.loginError(c, apiErr.Status, apiErr.Message+" Try again in a moment.")
-		default:
+		if !errors.As(err, &apiErr) {
 			return err
 		}
+		a.log.WarnContext(c.Request().Context(), "sign-in: api call failed",
+			"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
+		return a.loginError(c, apiErr.Status, apiErr.Message+" Try again in a moment.")
 	}
 	if len(id.Teams) == 0 {
 		return a.loginError(c, http.StatusForbidden, "This key is not a member of any team.")
 	}
-	a.logins.reset(ip)
 	s := newSession(key, id, a.now().Unix())
 	if err := a.setFlash(c, s, "success", "Signed in as "+displayUser(s)+"."); err != nil {
 		return err

@@ -2,11 +2,13 @@ package handlers_test
 
 import (
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,4 +284,68 @@ func findCookie(p page, name string) *http.Cookie {
 		}
 	}
 	return nil
+}
+
+// A correct key between wrong ones must not wipe the wrong ones out: four
+// guesses and the real key, over and over, is still a guessing run.
+func TestSignInSuccessDoesNotResetOtherFailures(t *testing.T) {
+	u := startUI(t, withClock(newClock())) // 5 failures a minute
+	var judged, blocked int
+	for round := 0; round < 8; round++ {
+		for i := 0; i < 4; i++ {
+			switch p := u.post("/login", url.Values{"key": {"tsk_guess"}}); p.Status {
+			case http.StatusUnauthorized:
+				judged++
+			case http.StatusTooManyRequests:
+				blocked++
+			default:
+				t.Fatalf("guess: status %d: %s", p.Status, excerpt(p.Body))
+			}
+		}
+		switch p := u.post("/login", url.Values{"key": {u.env.AdminKey}}); p.Status {
+		case http.StatusSeeOther, http.StatusTooManyRequests:
+		default:
+			t.Fatalf("real key: status %d: %s", p.Status, excerpt(p.Body))
+		}
+	}
+	if judged > 5 || blocked == 0 {
+		t.Fatalf("%d wrong keys were checked and %d blocked; want at most 5 checked", judged, blocked)
+	}
+}
+
+// Guesses sent at once are counted when they arrive, not when the API has
+// answered: against a slow API, 40 parallel wrong keys get 5 checks.
+func TestParallelSignInGuessesAreCountedBeforeTheAPIAnswers(t *testing.T) {
+	u := startUI(t) // 5 failures a minute
+	token := u.csrf()
+	u.proxy.set(func(op string) *reply {
+		if op == "AuthInfo" {
+			return &reply{Delay: 300 * time.Millisecond, Forward: true}
+		}
+		return nil
+	})
+	statuses := make([]int, 40)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Go(func() {
+			form := url.Values{"_csrf": {token}, "key": {fmt.Sprintf("tsk_guess_%d", i)}}
+			req, _ := http.NewRequest(http.MethodPost, u.srv.URL+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := u.client.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			statuses[i] = res.StatusCode
+		})
+	}
+	wg.Wait()
+	got := map[int]int{}
+	for _, s := range statuses {
+		got[s]++
+	}
+	if got[http.StatusUnauthorized] > 5 || got[http.StatusTooManyRequests] < 35 || u.proxy.count("AuthInfo") > 5 {
+		t.Fatalf("statuses %v, %d keys reached the API; want at most 5 checked, the rest 429", got, u.proxy.count("AuthInfo"))
+	}
 }
