@@ -100,7 +100,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		}
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
-		api, err := localapi.NewServer(schemaSDL, store, version, localapi.WithLimits(limits))
+		api, err := localapi.NewServer(schemaSDL, store, version,
+			localapi.WithLimits(limits), localapi.WithTrustProxy(cfg.TrustProxy))
 		if err != nil {
 			return err
 		}

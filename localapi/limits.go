@@ -22,6 +22,8 @@ type Limits struct {
 	MaxWriteBytes    int           // set_secret values one document may write
 	MaxSecrets       int           // secrets in one team
 	Timeout          time.Duration // one document, end to end
+	AuthFailures     int           // unknown API keys one client address may send per AuthWindow
+	AuthWindow       time.Duration
 }
 
 // DefaultMaxSecrets is the default cap on secrets per team.
@@ -40,6 +42,8 @@ func DefaultLimits() Limits {
 		MaxWriteBytes:    4 << 20,
 		MaxSecrets:       DefaultMaxSecrets,
 		Timeout:          10 * time.Second,
+		AuthFailures:     10,
+		AuthWindow:       time.Minute,
 	}
 }
 
@@ -62,8 +66,12 @@ func (l Limits) withDefaults() Limits {
 	fill(&l.MaxResponseBytes, d.MaxResponseBytes)
 	fill(&l.MaxWriteBytes, d.MaxWriteBytes)
 	fill(&l.MaxSecrets, d.MaxSecrets)
+	fill(&l.AuthFailures, d.AuthFailures)
 	if l.Timeout <= 0 {
 		l.Timeout = d.Timeout
+	}
+	if l.AuthWindow <= 0 {
+		l.AuthWindow = d.AuthWindow
 	}
 	l.MaxResponseBytes = max(l.MaxResponseBytes, l.MaxSecrets*(MaxNameBytes+3)+4096)
 	return l

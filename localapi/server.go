@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+
+	"teamsecrets/ratelimit"
 )
 
 // MaxRequestBytes caps a GraphQL request body.
@@ -17,10 +20,13 @@ const MaxRequestBytes = 1 << 20
 
 // Server answers the Cloud GraphQL API over HTTP.
 type Server struct {
-	schema *graphql.Schema
-	store  *Store
-	plain  plainNamesCache
-	limits Limits
+	schema       *graphql.Schema
+	store        *Store
+	plain        plainNamesCache
+	limits       Limits
+	trustProxy   bool
+	now          func() time.Time
+	authFailures *ratelimit.Failures
 }
 
 // Option changes how a Server works.
@@ -30,6 +36,13 @@ type Option func(*Server)
 // defaults).
 func WithLimits(l Limits) Option { return func(s *Server) { s.limits = l } }
 
+// WithTrustProxy counts failed authentications under the address in
+// X-Forwarded-For (only behind a proxy you run, which sets it).
+func WithTrustProxy(trust bool) Option { return func(s *Server) { s.trustProxy = trust } }
+
+// WithClock sets the clock of the authentication limit (tests).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
 // NewServer parses the schema (schema.graphql) and binds it to the store.
 func NewServer(schemaSDL string, store *Store, version string, opts ...Option) (*Server, error) {
 	s := &Server{store: store, limits: DefaultLimits()}
@@ -37,6 +50,7 @@ func NewServer(schemaSDL string, store *Store, version string, opts ...Option) (
 		o(s)
 	}
 	s.limits = s.limits.withDefaults()
+	s.authFailures = newAuthFailures(s.limits, s.now)
 	schema, err := graphql.ParseSchema(schemaSDL, &resolver{store: store, version: version, limits: s.limits},
 		graphql.UseFieldResolvers(),
 		graphql.MaxDepth(s.limits.MaxDepth),
@@ -131,6 +145,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		store:        s.store,
 		key:          bearerKey(r.Header.Get("Authorization")),
 		tenantHeader: r.Header.Get("X-PREFECT-TENANT-ID"),
+	}
+	if !s.authenticate(r.Context(), w, r, c) {
+		return
 	}
 	if len(vars) == 0 && s.plain.match(req.Query, req.OperationName) {
 		s.serveSecretNames(r.Context(), w, c)

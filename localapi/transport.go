@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 )
@@ -17,7 +18,7 @@ func (t Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	w := &bufferedResponse{header: http.Header{}, status: http.StatusOK}
-	t.Handler.ServeHTTP(w, req)
+	t.Handler.ServeHTTP(w, req.WithContext(context.WithValue(req.Context(), inProcessKey{}, true)))
 	if req.Body != nil {
 		req.Body.Close()
 	}

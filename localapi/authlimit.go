@@ -1,0 +1,86 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"teamsecrets/ratelimit"
+)
+
+// Failed API-key authentications are limited per client address: API keys
+// are 256-bit random strings and cannot be guessed, but chosen keys,
+// leaked key prefixes and plain noise should not be tried at full speed.
+// The key is looked up as the request begins, while the attempt counts, so
+// parallel guesses are limited as well as sequential ones; a correct key
+// gives back its own attempt and nothing else. Other addresses are never
+// affected. The embedded UI's own calls (in-process) are not counted here:
+// its sign-in form has its own limit per browser address.
+
+type inProcessKey struct{}
+
+// isInProcess reports whether the request came through Transport.
+func isInProcess(ctx context.Context) bool {
+	v, _ := ctx.Value(inProcessKey{}).(bool)
+	return v
+}
+
+// clientAddr is the address failures are counted under: the connection's
+// peer, or with trustProxy the address the proxy in front appended last to
+// X-Forwarded-For.
+func clientAddr(r *http.Request, trustProxy bool) string {
+	if trustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			hops := strings.Split(xff[len(xff)-1], ",")
+			if a := strings.TrimSpace(hops[len(hops)-1]); a != "" {
+				return a
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// authenticate resolves the caller's key now, counting a wrong one against
+// the client's address. It reports false when it has answered the request
+// (429) itself.
+func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *http.Request, c *caller) bool {
+	if c.key == "" || isInProcess(ctx) {
+		return true
+	}
+	addr := clientAddr(r, s.trustProxy)
+	attempt, wait := s.authFailures.Begin(ctx, addr)
+	if attempt == nil {
+		secs := int(wait.Seconds() + 0.999)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeErrors(w, http.StatusTooManyRequests, CodeUnauthenticated,
+			"Too many failed authentications from your address: try again in "+strconv.Itoa(secs)+" s")
+		return false
+	}
+	_, err := identify(withCaller(ctx, c))
+	if !errors.Is(err, errUnauthenticated) {
+		attempt.Succeeded() // accepted, or not judged (the store could not answer)
+		return true
+	}
+	attempt.Failed()
+	if blocked, _ := s.authFailures.Begin(ctx, addr); blocked == nil {
+		slog.WarnContext(ctx, "api: too many failed authentications; refusing the address until its window ends",
+			"addr", addr, "limit", s.limits.AuthFailures, "window", s.limits.AuthWindow.String())
+	} else {
+		blocked.Succeeded()
+		slog.InfoContext(ctx, "api: authentication failed: unknown API key", "addr", addr)
+	}
+	return true
+}
+
+func newAuthFailures(l Limits, now func() time.Time) *ratelimit.Failures {
+	return ratelimit.New(ratelimit.Config{Limit: l.AuthFailures, Window: l.AuthWindow, MaxAddrs: 100_000, Now: now})
+}
