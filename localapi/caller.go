@@ -70,6 +70,9 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 		return identity{}, errUnauthenticated
 	}
 	if err != nil {
+		if ctx.Err() != nil {
+			return identity{}, errRequestOver(ctx) // the client left or time ran out: nothing to log
+		}
 		slog.ErrorContext(ctx, "look up api key", "err", err)
 		return identity{}, errInternal
 	}

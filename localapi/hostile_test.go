@@ -2,8 +2,11 @@ package localapi_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -246,5 +249,32 @@ func TestAPIResponsesAreNotSniffedOrCached(t *testing.T) {
 		if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("%s: headers %v", body, res.Header)
 		}
+	}
+}
+
+// Every document runs under a deadline, and stops when its client is gone.
+func TestDocumentsStopAtTheDeadlineAndWhenTheClientLeaves(t *testing.T) {
+	env := apitest.Start(t)
+	srv, err := localapi.NewServer(apitest.Schema(t), env.Store, "test", localapi.WithLimits(localapi.Limits{Timeout: time.Nanosecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"query":"{ a: secret_names b: secret_names }"}`
+	req := httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+env.AdminKey)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "took too long") || strings.Contains(rec.Body.String(), `"data"`) {
+		t.Fatalf("past the deadline: %d %s", rec.Code, rec.Body)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req = httptest.NewRequest(http.MethodPost, "/graphql", strings.NewReader(body)).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+env.AdminKey)
+	rec = httptest.NewRecorder()
+	env.Server.Config.Handler.ServeHTTP(rec, req)
+	if rec.Body.Len() != 0 {
+		t.Fatalf("answered a client that is gone: %s", rec.Body)
 	}
 }
