@@ -57,7 +57,7 @@ func isTokenLimit(err error) bool {
 // variables, as raw JSON, for the size of the values set_secret would
 // write.
 func (d *document) measure(l Limits, vars map[string]json.RawMessage) *costError {
-	m := measurer{limits: l, doc: d.doc, fragSize: map[fragAt]int{}, fragRoot: map[string]int{}, onStack: map[string]bool{}}
+	m := measurer{limits: l, doc: d.doc, fragSize: map[fragAt]int{}, fragRoot: map[string]int{}, fragLists: map[string]int{}, onStack: map[string]bool{}}
 	for _, f := range d.doc.Fragments {
 		if err := m.literals(f.SelectionSet); err != nil {
 			return err
@@ -97,13 +97,18 @@ func (d *document) measure(l Limits, vars map[string]json.RawMessage) *costError
 }
 
 type measurer struct {
-	limits   Limits
-	doc      *ast.QueryDocument
-	total    int
-	fragSize map[fragAt]int // fields a fragment expands to, by where it is spread
-	fragRoot map[string]int // top-level fields a fragment adds where it is spread
-	onStack  map[string]bool
+	limits    Limits
+	doc       *ast.QueryDocument
+	total     int
+	fragSize  map[fragAt]int // fields a fragment expands to, by where it is spread
+	fragRoot  map[string]int // top-level fields a fragment adds where it is spread
+	fragLists map[string]int // of which team-wide lists
+	onStack   map[string]bool
+	lists     int // root fields that return a team-wide list
 }
+
+// listFields return a whole team's list: each alias of one repeats it.
+var listFields = map[string]bool{"secret_names": true, "tenant": true, "user": true}
 
 // size counts the fields of a selection set, fragments expanded, and
 // enforces the depth limit. It stops counting past the field limit, so a
@@ -170,6 +175,12 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 		switch s := sel.(type) {
 		case *ast.Field:
 			n++
+			if listFields[s.Name] {
+				m.lists++
+				if m.lists > m.limits.MaxListFields {
+					return 0, refuse("Query too large: a document may ask for team-wide lists (secret_names, tenant, user) at most %d times", m.limits.MaxListFields)
+				}
+			}
 		case *ast.InlineFragment:
 			k, err := m.rootFields(s.SelectionSet)
 			if err != nil {
@@ -177,7 +188,7 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 			}
 			n += k
 		case *ast.FragmentSpread:
-			if k, ok := m.fragRoot[s.Name]; ok {
+			if k, ok := m.fragRoot[s.Name]; ok && m.fragLists[s.Name] == 0 {
 				n += k
 				continue
 			}
@@ -189,12 +200,14 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 				return 0, refuse("Invalid query: fragment %q spreads itself", s.Name)
 			}
 			m.onStack[s.Name] = true
+			lists := m.lists
 			k, err := m.rootFields(f.SelectionSet)
 			delete(m.onStack, s.Name)
 			if err != nil {
 				return 0, err
 			}
 			m.fragRoot[s.Name] = k
+			m.fragLists[s.Name] = m.lists - lists
 			n += k
 		}
 		if n > m.limits.MaxRootFields {

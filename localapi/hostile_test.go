@@ -71,7 +71,8 @@ func TestOverlappingFieldsAreRefusedCheaply(t *testing.T) {
 		{"21,000 ids (63 KB)", "{user{" + strings.Repeat(" id", 21000) + "}}", "at most"},
 		{"1,000 ids", "{user{" + strings.Repeat(" id", 1000) + "}}", "Overlapping field validation aborted"},
 		{"nested user/memberships/tenant", "{" + strings.Repeat(" user{memberships{tenant{id}}}", 1500) + "}", "at most"},
-		{"nested, under the field limit", "{" + strings.Repeat(" user{memberships{tenant{id}}}", 600) + "}", "Overlapping field validation aborted"},
+		{"nested, under the field limit", "{user{" + strings.Repeat(" memberships{tenant{id}}", 600) + "}}", "Overlapping field validation aborted"},
+		{"lists aliased", "{" + strings.Repeat(" user{id}", 11) + "}", "team-wide lists"},
 		{"mixed fields", "{" + strings.Repeat(" user{id username} tenant{id slug} auth_info{tenant_id}", 400) + "}", "at most"},
 		{"through a fragment", "query{...F ...F ...F} fragment F on query_root{user{" + strings.Repeat(" id", 2000) + "}}", "at most"},
 		{"fragment bomb", "query{...A}" +
@@ -91,7 +92,7 @@ func TestOverlappingFieldsAreRefusedCheaply(t *testing.T) {
 	}
 }
 
-func setNames(t *testing.T, env *apitest.Env, team string, n, length int) {
+func setNames(t testing.TB, env *apitest.Env, team string, n, length int) {
 	t.Helper()
 	tenant, err := env.Store.TenantBySlug(t.Context(), team)
 	if err != nil {
@@ -118,13 +119,33 @@ func TestAliasesCannotMultiplyTheResponse(t *testing.T) {
 	env := apitest.Start(t)
 	setNames(t, env, "default", 2000, 255)
 	readOnly := env.Key(t, "default", localapi.RoleReadOnlyUser, "")
-	mustRefuseCheaply(t, env, readOnly, "{"+repeat(" a%d:secret_names", 1000)+"}", nil, "Response too large")
+	mustRefuseCheaply(t, env, readOnly, "{"+repeat(" a%d:secret_names", 1000)+"}", nil, "team-wide lists")
+	mustRefuseCheaply(t, env, readOnly, "query{...A ...A} fragment A on query_root{"+repeat(" a%d:secret_names", 6)+"}", nil, "team-wide lists")
 
 	// One list, and a handful of aliases, are still answered.
 	r := env.Do(t, readOnly, "", "{a:secret_names b:secret_names}", nil)
 	mustOK(t, r)
 	if len(r.Data["a"]) < 2000*255 {
 		t.Fatalf("secret_names answered %d bytes", len(r.Data["a"]))
+	}
+}
+
+// Values can be read many at a time (teamsecrets run does), but one
+// response stays within its byte budget.
+func TestAliasedValuesStayWithinTheResponseBudget(t *testing.T) {
+	env := apitest.Start(t)
+	tenant, _ := env.Store.TenantBySlug(t.Context(), "default")
+	big := jsonRaw(`"` + strings.Repeat("v", localapi.MaxValueBytes-2) + `"`)
+	for i := range 100 {
+		if err := env.Store.PutSecret(t.Context(), tenant.ID, fmt.Sprintf("V%d", i), big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRefuseCheaply(t, env, env.AdminKey, "{"+repeat(` a%d:secret_value(name:"V%[1]d")`, 100)+"}", nil, "Response too large")
+	r := env.Do(t, env.AdminKey, "", "{"+repeat(` a%d:secret_value(name:"V%[1]d")`, 50)+"}", nil)
+	mustOK(t, r)
+	if len(r.Data) != 50 {
+		t.Fatalf("%d values answered", len(r.Data))
 	}
 }
 

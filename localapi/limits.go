@@ -16,6 +16,7 @@ type Limits struct {
 	MaxTokens        int           // lexical tokens in the document
 	MaxRootFields    int           // fields at the top of one operation, fragments expanded (aliases count)
 	MaxFields        int           // fields in the whole document, fragments expanded
+	MaxListFields    int           // top-level fields returning a team-wide list (secret_names, tenant, user)
 	MaxDepth         int           // nesting of selections
 	MaxOverlapPairs  int           // field pairs graphql-go's overlap validation may compare
 	MaxResponseBytes int           // data one document may return
@@ -36,6 +37,7 @@ func DefaultLimits() Limits {
 		MaxTokens:        30_000,
 		MaxRootFields:    1_000,
 		MaxFields:        5_000,
+		MaxListFields:    10,
 		MaxDepth:         12,
 		MaxOverlapPairs:  10_000,
 		MaxResponseBytes: 4 << 20,
@@ -61,6 +63,7 @@ func (l Limits) withDefaults() Limits {
 	fill(&l.MaxTokens, d.MaxTokens)
 	fill(&l.MaxRootFields, d.MaxRootFields)
 	fill(&l.MaxFields, d.MaxFields)
+	fill(&l.MaxListFields, d.MaxListFields)
 	fill(&l.MaxDepth, d.MaxDepth)
 	fill(&l.MaxOverlapPairs, d.MaxOverlapPairs)
 	fill(&l.MaxResponseBytes, d.MaxResponseBytes)
