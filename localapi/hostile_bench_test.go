@@ -44,4 +44,3 @@ func BenchmarkHostileDocument(b *testing.B) {
 		})
 	}
 }
-
