@@ -135,8 +135,15 @@ func (c *Client) Identify(ctx context.Context) (Identity, error) {
 		if len(users.User) > 0 {
 			u := users.User[0]
 			id.Username = u.Username
+			keyReadOnly := auth.Auth_info.Role != nil && *auth.Auth_info.Role == "READ_ONLY_USER"
 			for _, m := range u.Memberships {
-				id.Teams = append(id.Teams, Team{ID: m.Tenant.Id, Slug: m.Tenant.Slug, Name: m.Tenant.Name, Role: m.Role_detail.Name})
+				role := m.Role_detail.Name
+				if keyReadOnly {
+					// A key acts with no more than its own role: a read-only key
+					// of a member who may write is read-only everywhere.
+					role = "READ_ONLY_USER"
+				}
+				id.Teams = append(id.Teams, Team{ID: m.Tenant.Id, Slug: m.Tenant.Slug, Name: m.Tenant.Name, Role: role})
 			}
 			if len(id.Teams) > 0 {
 				return id, nil
