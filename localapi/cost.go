@@ -30,7 +30,9 @@ func refuse(format string, args ...any) *costError {
 
 // document is a parsed GraphQL document and what the fast path needs of it.
 type document struct {
-	doc *ast.QueryDocument
+	doc       *ast.QueryDocument
+	plain     bool   // exactly the plain secret_names query
+	plainName string // its operation name, if plain
 }
 
 // parseDocument parses query under the token limit. A syntax error is left
@@ -46,18 +48,32 @@ func parseDocument(query string, l Limits) (*document, *costError) {
 		}
 		return nil, nil
 	}
-	return &document{doc: doc}, nil
+	d := &document{doc: doc}
+	d.plainName, d.plain = plainNamesOperation(doc)
+	return d, nil
 }
 
 func isTokenLimit(err error) bool {
 	return strings.Contains(err.Error(), "exceeded token limit")
 }
 
+// isMutation reports whether the operation that runs is a mutation.
+func (d *document) isMutation(operationName string) bool {
+	for _, op := range d.doc.Operations {
+		if operationName == "" || op.Name == operationName {
+			return op.Operation == ast.Mutation
+		}
+	}
+	return false
+}
+
 // measure checks the document against the limits. vars are the request's
-// variables, as raw JSON, for the size of the values set_secret would
-// write.
-func (d *document) measure(l Limits, vars map[string]json.RawMessage) *costError {
-	m := measurer{limits: l, doc: d.doc, fragSize: map[fragAt]int{}, fragRoot: map[string]int{}, fragLists: map[string]int{}, onStack: map[string]bool{}}
+// variables, for the size of the values set_secret would write.
+func (d *document) measure(l Limits, vars map[string]any) *costError {
+	m := measurer{limits: l, doc: d.doc}
+	if len(d.doc.Fragments) > 0 {
+		m.fragSize, m.fragRoot, m.fragLists, m.onStack = map[fragAt]int{}, map[string]int{}, map[string]int{}, map[string]bool{}
+	}
 	for _, f := range d.doc.Fragments {
 		if err := m.literals(f.SelectionSet); err != nil {
 			return err
@@ -282,7 +298,7 @@ func column(v *ast.Value) int {
 // writes adds up the values a mutation's set_secret fields would store and
 // refuses the whole document when one is over the value limit or all
 // together are over the write budget, before the first one is written.
-func (m *measurer) writes(set ast.SelectionSet, vars map[string]json.RawMessage) *costError {
+func (m *measurer) writes(set ast.SelectionSet, vars map[string]any) *costError {
 	total := 0
 	var walk func(ast.SelectionSet, int) *costError
 	walk = func(set ast.SelectionSet, depth int) *costError {
@@ -323,20 +339,15 @@ func (m *measurer) writes(set ast.SelectionSet, vars map[string]json.RawMessage)
 // setSecretValueBytes is the size of the JSON value a set_secret field
 // would store: from an inline literal, a variable, or a variable holding
 // the whole input.
-func setSecretValueBytes(f *ast.Field, vars map[string]json.RawMessage) int {
+func setSecretValueBytes(f *ast.Field, vars map[string]any) int {
 	in := f.Arguments.ForName("input")
 	if in == nil || in.Value == nil {
 		return 0
 	}
 	switch in.Value.Kind {
 	case ast.Variable:
-		var input struct {
-			Value json.RawMessage `json:"value"`
-		}
-		if json.Unmarshal(vars[in.Value.Raw], &input) != nil {
-			return 0
-		}
-		return len(input.Value)
+		input, _ := vars[in.Value.Raw].(map[string]any)
+		return jsonBytes(input["value"])
 	case ast.ObjectValue:
 		for _, c := range in.Value.Children {
 			if c.Name == "value" {
@@ -349,13 +360,13 @@ func setSecretValueBytes(f *ast.Field, vars map[string]json.RawMessage) int {
 
 // valueBytes approximates the JSON size of a literal; variables count by
 // their JSON.
-func valueBytes(v *ast.Value, vars map[string]json.RawMessage) int {
+func valueBytes(v *ast.Value, vars map[string]any) int {
 	if v == nil {
 		return 0
 	}
 	switch v.Kind {
 	case ast.Variable:
-		return len(vars[v.Raw])
+		return jsonBytes(vars[v.Raw])
 	case ast.StringValue, ast.BlockValue:
 		return len(v.Raw) + 2
 	case ast.ListValue, ast.ObjectValue:
@@ -366,4 +377,16 @@ func valueBytes(v *ast.Value, vars map[string]json.RawMessage) int {
 		return n
 	}
 	return len(v.Raw)
+}
+
+// jsonBytes is the size of a variable's value as JSON (0 when absent).
+func jsonBytes(v any) int {
+	if v == nil {
+		return 0
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"sync"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -19,53 +18,10 @@ import (
 // are answered directly with the same JSON graphql-go would produce.
 // Everything else goes through graphql-go.
 
-// plainNamesCache remembers query texts that are the plain secret_names
-// query, so the hottest request skips parsing. Only short texts are kept,
-// and only up to a byte budget: what a client sends cannot pin memory.
-// Other documents are never cached (they are parsed and measured each
-// time).
-type plainNamesCache struct {
-	mu    sync.RWMutex
-	names map[string]string // query text -> its operation name ("" if unnamed)
-	bytes int
-}
-
-const (
-	maxCachedQueryBytes = 512      // longer texts are parsed every time
-	maxCacheBytes       = 64 << 10 // all cached texts together
-)
-
-// match reports whether query (with operationName) is a known plain
-// secret_names query.
-func (c *plainNamesCache) match(query, operationName string) bool {
-	c.mu.RLock()
-	name, ok := c.names[query]
-	c.mu.RUnlock()
-	return ok && (operationName == "" || operationName == name)
-}
-
-// remember keeps a plain query's text while the byte budget allows.
-func (c *plainNamesCache) remember(query string, d *document) {
-	if len(query) > maxCachedQueryBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.names[query]; ok || c.bytes+len(query) > maxCacheBytes {
-		return
-	}
-	if c.names == nil {
-		c.names = map[string]string{}
-	}
-	c.names[query] = d.doc.Operations[0].Name
-	c.bytes += len(query)
-}
-
 // isPlainNames reports whether the document is exactly the plain
 // secret_names query and operationName (if any) names it.
 func (d *document) isPlainNames(operationName string) bool {
-	name, ok := plainNamesOperation(d.doc)
-	return ok && (operationName == "" || operationName == name)
+	return d.plain && (operationName == "" || operationName == d.plainName)
 }
 
 func parsePlainNames(query string) (opName string, ok bool) {

@@ -33,40 +33,32 @@ func TestParsePlainNames(t *testing.T) {
 			t.Errorf("%q: got (%q, %v), want (%q, %v)", tt.query, name, plain, tt.name, tt.plain)
 		}
 	}
-	var c plainNamesCache
-	q := `query TenantSecretNames { secret_names }`
-	if c.match(q, "") {
-		t.Fatal("an unseen query matched")
-	}
-	doc, _ := parseDocument(q, DefaultLimits())
-	c.remember(q, doc)
-	if !c.match(`query TenantSecretNames { secret_names }`, "TenantSecretNames") ||
-		c.match(`query TenantSecretNames { secret_names }`, "Other") ||
-		!c.match(`query TenantSecretNames { secret_names }`, "") {
+	doc, _ := parseDocument(`query TenantSecretNames { secret_names }`, DefaultLimits())
+	if !doc.isPlainNames("TenantSecretNames") || doc.isPlainNames("Other") || !doc.isPlainNames("") {
 		t.Fatal("operation name check")
 	}
 }
 
-// The cache holds plain queries only, short ones only, and stops at its
-// byte budget however many distinct texts arrive.
-func TestPlainNamesCacheIsBoundedByBytes(t *testing.T) {
-	var c plainNamesCache
+// The document cache holds short texts only, and stops at its byte budget
+// however many distinct texts arrive.
+func TestDocumentCacheIsBoundedByBytes(t *testing.T) {
+	var c docCache
 	for i := 0; i < 20_000; i++ {
 		q := fmt.Sprintf("query Q%d { secret_names } # %s", i, strings.Repeat("x", i%400))
 		doc, _ := parseDocument(q, DefaultLimits())
 		if doc == nil || !doc.isPlainNames("") {
 			t.Fatalf("%q is plain", q)
 		}
-		c.remember(q, doc)
+		c.put(q, doc)
 	}
-	long := "query { secret_names }" + strings.Repeat(" ", maxCachedQueryBytes)
+	long := "query { secret_names }" + strings.Repeat(" ", maxCachedDocBytes)
 	doc, _ := parseDocument(long, DefaultLimits())
-	c.remember(long, doc)
-	if c.bytes > maxCacheBytes || c.match(long, "") {
-		t.Fatalf("cache holds %d bytes (budget %d), long query cached: %v", c.bytes, maxCacheBytes, c.match(long, ""))
+	c.put(long, doc)
+	if c.bytes > maxDocCacheBytes || c.get(long) != nil {
+		t.Fatalf("cache holds %d bytes (budget %d), long query cached: %v", c.bytes, maxDocCacheBytes, c.get(long) != nil)
 	}
 	var sum int
-	for q := range c.names {
+	for q := range c.docs {
 		sum += len(q)
 	}
 	if sum != c.bytes {

@@ -3,11 +3,13 @@ package localapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -298,4 +300,35 @@ func TestDocumentsStopAtTheDeadlineAndWhenTheClientLeaves(t *testing.T) {
 	if rec.Body.Len() != 0 {
 		t.Fatalf("answered a client that is gone: %s", rec.Body)
 	}
+}
+
+// A mutation that runs out of time reports, field by field, which writes
+// happened: nothing is claimed that did not happen, nothing hidden that did.
+func TestMutationPastTheDeadlineReportsEachWrite(t *testing.T) {
+	env := apitest.Start(t)
+	srv, err := localapi.NewServer(apitest.Schema(t), env.Store, "test", localapi.WithLimits(localapi.Limits{Timeout: 20 * time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := "mutation {" + repeat(` a%d: set_secret(input:{name:"S%[1]d", value:1}) { success }`, 300) + "}"
+	body, _ := json.Marshal(map[string]string{"query": doc})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+env.AdminKey)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	var resp struct {
+		Data map[string]*struct{ Success bool }
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &resp); err != nil {
+		t.Fatal(err)
+	}
+	names := decode[[]string](t, env.Do(t, env.AdminKey, "", docSecretNames, nil).Data["secret_names"])
+	for i := range 300 {
+		written := slices.Contains(names, fmt.Sprintf("S%d", i))
+		a := resp.Data[fmt.Sprintf("a%d", i)]
+		if reported := a != nil && a.Success; written != reported {
+			t.Fatalf("S%d: written %v, reported %v: %.300s", i, written, reported, rec.Body)
+		}
+	}
+	t.Logf("%d of 300 writes done within the deadline, each reported", len(names))
 }

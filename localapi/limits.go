@@ -126,3 +126,22 @@ func errRequestOver(ctx context.Context) error {
 	}
 	return errorf(CodeBadUserInput, "Request canceled")
 }
+
+// A mutation's writes are not cut off by a context deadline: graphql-go
+// would then drop the whole answer, hiding writes that happened. Each
+// write checks the document's deadline instead, before it starts; the
+// answer says field by field what was written.
+type writeDeadlineKey struct{}
+
+func withWriteDeadline(ctx context.Context, d time.Time) context.Context {
+	return context.WithValue(ctx, writeDeadlineKey{}, d)
+}
+
+// checkWriteDeadline refuses a write that would start after the document's
+// deadline.
+func checkWriteDeadline(ctx context.Context) error {
+	if d, ok := ctx.Value(writeDeadlineKey{}).(time.Time); ok && time.Now().After(d) {
+		return errorf(CodeBadUserInput, "Request took too long: this write and the ones after it were not made; send fewer per request")
+	}
+	return nil
+}

@@ -18,7 +18,12 @@ type resolver struct {
 	limits  Limits
 }
 
+// internal logs a store failure and answers "Internal error", unless the
+// request was over already (deadline, client gone): that is no failure.
 func internal(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return errRequestOver(ctx)
+	}
 	slog.ErrorContext(ctx, what, "err", err)
 	return errInternal
 }
@@ -90,6 +95,9 @@ type setSecretArgs struct {
 }
 
 func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successPayload, error) {
+	if err := checkWriteDeadline(ctx); err != nil {
+		return nil, err
+	}
 	id, err := identify(ctx)
 	if err != nil {
 		return nil, err
@@ -126,6 +134,9 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 }
 
 func (r *resolver) DeleteSecret(ctx context.Context, args struct{ Input struct{ Name string } }) (*successPayload, error) {
+	if err := checkWriteDeadline(ctx); err != nil {
+		return nil, err
+	}
 	id, err := identify(ctx)
 	if err != nil {
 		return nil, err

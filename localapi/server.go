@@ -22,7 +22,7 @@ const MaxRequestBytes = 1 << 20
 type Server struct {
 	schema       *graphql.Schema
 	store        *Store
-	plain        plainNamesCache
+	docs         docCache
 	limits       Limits
 	trustProxy   bool
 	now          func() time.Time
@@ -75,35 +75,25 @@ type request struct {
 	Variables     json.RawMessage `json:"variables"`
 }
 
-// variables decodes the request's variables: each one as raw JSON (for
-// sizes) and as the values graphql-go takes.
-func (r *request) variables() (map[string]json.RawMessage, map[string]interface{}, error) {
+func (r *request) variables() (map[string]interface{}, error) {
 	raw := bytes.TrimSpace(r.Variables)
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		raw = bytes.TrimSpace([]byte(s))
+		raw = []byte(s)
 	}
 	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil, nil
+		return nil, nil
 	}
-	var rawVars map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &rawVars); err != nil {
-		return nil, nil, err
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber() // keep large integers in JSON values exact
+	var vars map[string]interface{}
+	if err := dec.Decode(&vars); err != nil {
+		return nil, err
 	}
-	vars := make(map[string]interface{}, len(rawVars))
-	for name, v := range rawVars {
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.UseNumber() // keep large integers in JSON values exact
-		var val interface{}
-		if err := dec.Decode(&val); err != nil {
-			return nil, nil, err
-		}
-		vars[name] = val
-	}
-	return rawVars, vars, nil
+	return vars, nil
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +117,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "Request body must be JSON: {\"query\": ..., \"variables\": ...}")
 		return
 	}
-	rawVars, vars, err := req.variables()
+	vars, err := req.variables()
 	if err != nil {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
 		return
@@ -149,25 +139,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.authenticate(r.Context(), w, r, c) {
 		return
 	}
-	if len(vars) == 0 && s.plain.match(req.Query, req.OperationName) {
-		s.serveSecretNames(r.Context(), w, c)
-		return
+	doc := s.docs.get(req.Query)
+	var cerr *costError
+	if doc == nil {
+		doc, cerr = parseDocument(req.Query, s.limits)
+		if doc != nil {
+			s.docs.put(req.Query, doc)
+		}
 	}
-	doc, cerr := parseDocument(req.Query, s.limits)
-	if cerr == nil && doc != nil {
+	if doc != nil {
 		if len(vars) == 0 && doc.isPlainNames(req.OperationName) {
-			s.plain.remember(req.Query, doc)
 			s.serveSecretNames(r.Context(), w, c)
 			return
 		}
-		cerr = doc.measure(s.limits, rawVars)
+		cerr = doc.measure(s.limits, vars)
 	}
 	if cerr != nil {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
 		return
 	}
 
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.Timeout)
+	var ctx context.Context
+	var cancel context.CancelFunc
+	if doc != nil && doc.isMutation(req.OperationName) {
+		ctx, cancel = context.WithCancel(withWriteDeadline(r.Context(), time.Now().Add(s.limits.Timeout)))
+	} else {
+		ctx, cancel = context.WithTimeout(r.Context(), s.limits.Timeout)
+	}
 	defer cancel()
 	b := &budget{limit: int64(s.limits.MaxResponseBytes)}
 	resp := s.schema.Exec(withBudget(withCaller(ctx, c), b), req.Query, req.OperationName, vars)
@@ -178,6 +176,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errResponseTooLarge(b.limit).Error())
 		return
 	case ctx.Err() != nil:
+		// A query that ran out of time changed nothing: say so, alone.
+		// (Mutations are not cut off this way; see checkWriteDeadline.)
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
 		return
 	}
