@@ -26,6 +26,8 @@ type Config struct {
 	Logger        *slog.Logger
 	LoginLimit    LoginLimit
 	Now           func() time.Time // for tests; time.Now by default
+
+	maxCookieBytes int // for tests: a smaller cookie limit than browsers have
 }
 
 // LoginLimit bounds failed sign-ins per client address. Sign-ins waiting

@@ -214,6 +214,12 @@ func (u *ui) do(c *http.Client, req *http.Request) page {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	for _, c := range res.Cookies() {
+		// Browsers drop a cookie whose name and value pass 4,096 bytes.
+		if n := len(c.Name) + 1 + len(c.Value); n >= 4096 {
+			u.t.Errorf("%s %s: cookie %s is %d bytes", req.Method, req.URL.Path, c.Name, n)
+		}
+	}
 	return page{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 

@@ -114,23 +114,24 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s, _ := a.loadSession(c)
 		slug := c.Param("slug")
-		t, ok := s.team(slug)
-		if !ok {
+		t, kept := s.team(slug)
+		if !kept {
 			// Teams beyond those kept in the cookie, or joined since sign-in.
+			var found bool
 			var err error
-			t, ok, err = a.lookupTeam(c, s, slug)
+			t, found, err = a.lookupTeam(c, s, slug)
 			if err != nil {
 				return a.apiFailure(c, err)
 			}
-			if !ok {
+			if !found {
 				return a.errorPage(c, http.StatusNotFound, "Team not found",
 					"You are not a member of a team with that address.", "")
 			}
 		}
 		c.Set("team", t)
-		if s.Default != t.Slug {
-			// "/" returns to the team in use.
-			s.Default = t.Slug
+		if s.Default != t.Slug || !kept {
+			// "/" returns to the team in use, and the cookie keeps it.
+			s.useTeam(t)
 			c.Set("session-dirty", true)
 		}
 		return next(c)
@@ -138,18 +139,24 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (a *App) lookupTeam(c echo.Context, s *session, slug string) (cloud.Team, bool, error) {
-	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, "")
-	defer cancel()
-	id, err := a.api.Identify(ctx)
+	teams, err := a.allTeams(c, s)
 	if err != nil {
 		return cloud.Team{}, false, err
 	}
-	for _, t := range id.Teams {
+	for _, t := range teams {
 		if t.Slug == slug {
 			return t, true, nil
 		}
 	}
 	return cloud.Team{}, false, nil
+}
+
+// allTeams asks the API for every team of the session's key.
+func (a *App) allTeams(c echo.Context, s *session) ([]cloud.Team, error) {
+	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, "")
+	defer cancel()
+	id, err := a.api.Identify(ctx)
+	return id.Teams, err
 }
 
 func teamOf(c echo.Context) cloud.Team {

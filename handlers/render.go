@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -46,13 +47,40 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 	}
 	current := teamOf(c)
 	l.Team = views.TeamLink{Name: current.Name, Slug: current.Slug}
-	for _, t := range s.Teams {
-		l.Teams = append(l.Teams, views.TeamLink{
-			Name: t.Name, Slug: t.Slug, URL: listURL(t.Slug), Current: t.Slug == current.Slug, ReadOnly: t.ReadOnly(),
-		})
+	teams := slices.Clone(s.Teams)
+	sortTeams(teams)
+	for _, t := range teams {
+		l.Teams = append(l.Teams, teamLink(t, current.Slug))
 	}
+	if s.More {
+		l.AllTeams = "/teams"
+	}
+	l.Switcher = len(l.Teams) > 1 || s.More
 	l.Flash = a.popFlash(c, s)
 	return l
+}
+
+func teamLink(t cloud.Team, current string) views.TeamLink {
+	return views.TeamLink{Name: t.Name, Slug: t.Slug, URL: listURL(t.Slug), Current: t.Slug == current, ReadOnly: t.ReadOnly()}
+}
+
+// wrote ends a write that was made: its message goes through the session to
+// the list page. Should the session not save, the message gets a page of its
+// own, for a write that was made is never reported as failed.
+func (a *App) wrote(c echo.Context, kind, msg string) error {
+	s, team := sessionOf(c), teamOf(c)
+	err := a.setFlash(c, s, kind, msg)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+	}
+	a.log.ErrorContext(c.Request().Context(), "session not saved after a write", "route", c.Path(), "err", err)
+	s.Flash = views.Flash{}
+	l := a.layout(c, "Change saved")
+	c.Set("session-dirty", false) // it would fail again
+	return a.render(c, http.StatusOK, views.NoticeView(views.NoticePage{
+		Layout: l, Heading: "Change saved", Message: msg,
+		BackURL: listURL(team.Slug), BackLabel: "Back to the secrets of " + team.Name,
+	}))
 }
 
 // errorPage renders a page that says what went wrong.

@@ -33,6 +33,7 @@ func (a *App) routes() http.Handler {
 	pages.GET("/login", a.loginShow)
 	pages.POST("/login", a.loginSave)
 	pages.POST("/logout", a.logout)
+	pages.GET("/teams", a.teamList, a.requireSession)
 
 	team := pages.Group("/teams/:slug/secrets", a.requireSession, a.teamScope)
 	team.GET("", a.secretList)

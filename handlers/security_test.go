@@ -94,6 +94,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		{"/teams/default/secrets/H/delete", nil, true},
 		{"/teams/default/secrets/NOPE/delete", nil, true},
 		{"/teams/nope/secrets", nil, true},
+		{"/teams", nil, true},
 		{"/teams/default/secrets", url.Values{"name": {"1bad"}, "value": {"v"}}, true},
 		{"/teams/default/secrets/H/rotate", url.Values{"value": {"{"}, "type": {"json"}}, true},
 		{"/no/such/page", nil, true},
