@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -41,6 +42,36 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// headAsGet answers HEAD like GET, without the body: echo routes GET only,
+// so the request goes through as a GET and what it writes is dropped.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		get := r.Clone(context.WithValue(r.Context(), headRequest{}, true))
+		get.Method = http.MethodGet
+		next.ServeHTTP(bodyless{w}, get)
+	})
+}
+
+// headRequest marks, in its context, a HEAD request served as a GET.
+type headRequest struct{}
+
+func methodOf(r *http.Request) string {
+	if head, _ := r.Context().Value(headRequest{}).(bool); head {
+		return http.MethodHead
+	}
+	return r.Method
+}
+
+// bodyless drops the body of a response to HEAD.
+type bodyless struct{ http.ResponseWriter }
+
+func (w bodyless) Write(p []byte) (int, error) { return len(p), nil }
+func (w bodyless) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // bodyLimit answers 413 with a readable page.
 var bodyLimit = middleware.BodyLimit("256K")
 
@@ -59,7 +90,7 @@ func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelError
 		}
 		a.log.LogAttrs(c.Request().Context(), level, "request",
-			slog.String("method", c.Request().Method),
+			slog.String("method", methodOf(c.Request())),
 			slog.String("route", c.Path()),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),

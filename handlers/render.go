@@ -159,10 +159,6 @@ func (a *App) httpError(err error, c echo.Context) {
 		a.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "err", err)
 	}
 	heading := http.StatusText(status)
-	if c.Request().Method == http.MethodHead {
-		c.NoContent(status)
-		return
-	}
 	if rerr := a.errorPage(c, status, heading, msg, ""); rerr != nil {
 		c.String(status, msg)
 	}

@@ -48,5 +48,5 @@ func (a *App) routes() http.Handler {
 	// they carry.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(a.crossOriginDenied))
-	return cop.Handler(e)
+	return headAsGet(cop.Handler(e))
 }

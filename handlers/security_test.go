@@ -350,3 +350,44 @@ func TestParallelSignInGuessesAreCountedBeforeTheAPIAnswers(t *testing.T) {
 		t.Fatalf("statuses %v, %d keys reached the API; want at most 5 checked, the rest 429", got, u.proxy.count("AuthInfo"))
 	}
 }
+
+// HEAD answers like GET, without a body: same status, same headers.
+func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
+	u := startUI(t)
+	visitor := u.browser()
+	u.login(u.env.AdminKey)
+	u.addSecret("default", "H", "v", "text")
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/teams/default/secrets").Body)
+	for _, c := range []struct {
+		who  *ui
+		path string
+	}{
+		{visitor, "/login"},
+		{visitor, "/"},
+		{u, "/"},
+		{u, "/teams"},
+		{u, "/teams/default/secrets"},
+		{u, "/teams/default/secrets?q=H"},
+		{u, "/teams/default/secrets/new"},
+		{u, "/teams/default/secrets/H/rotate"},
+		{u, "/teams/default/secrets/H/delete"},
+		{u, "/teams/nope/secrets"},
+		{u, "/no/such/page"},
+		{u, css},
+	} {
+		get := c.who.get(c.path)
+		req, _ := http.NewRequest(http.MethodHead, u.srv.URL+c.path, nil)
+		head := c.who.do(c.who.client, req)
+		if head.Status != get.Status || head.Body != "" {
+			t.Errorf("HEAD %s: status %d with %d bytes; GET: %d", c.path, head.Status, len(head.Body), get.Status)
+		}
+		for _, h := range []string{"Content-Type", "Content-Security-Policy", "Cache-Control", "Location"} {
+			if head.Header.Get(h) != get.Header.Get(h) {
+				t.Errorf("HEAD %s: %s %q, GET has %q", c.path, h, head.Header.Get(h), get.Header.Get(h))
+			}
+		}
+	}
+	if !strings.Contains(u.logs.String(), "method=HEAD") {
+		t.Error("the log calls HEAD requests something else")
+	}
+}
