@@ -44,6 +44,7 @@ type App struct {
 	log      *slog.Logger
 	sessions *sessions.CookieStore
 	revoked  *revocations
+	csrfKeys [][]byte // newest first, derived from the session keys
 	logins   *ratelimit.Failures
 }
 
@@ -75,7 +76,12 @@ func New(cfg Config) http.Handler {
 	if cfg.LoginLimit.Failures <= 0 {
 		cfg.LoginLimit = LoginLimit{Failures: 5, Window: time.Minute}
 	}
+	var csrfKeys [][]byte
+	for _, k := range cfg.SessionKeys {
+		csrfKeys = append(csrfKeys, deriveCSRFKey(k))
+	}
 	a := &App{
+		csrfKeys: csrfKeys,
 		api:      cfg.API,
 		cfg:      cfg,
 		log:      cfg.Logger,

@@ -53,6 +53,7 @@ func (a *App) loginSave(c echo.Context) error {
 		return a.loginError(c, http.StatusForbidden, "This key is not a member of any team.")
 	}
 	s := newSession(key, id, a.now().Unix())
+	a.renewCSRF(c)
 	if err := a.setFlash(c, s, "success", "Signed in as "+displayUser(s)+"."); err != nil {
 		return err
 	}

@@ -2,6 +2,10 @@ package handlers
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"time"
@@ -100,27 +104,83 @@ func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrf checks a token on every state-changing request. Browsers that send
-// Sec-Fetch-Site are judged by it; others need the form token, which must
-// match the token cookie.
-func (a *App) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
-		CookieName:     "ts_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieSecure:   a.cfg.SecureCookies,
-		CookieMaxAge:   int(a.cfg.MaxLifetime.Seconds()),
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
-		},
-	})
+const csrfCookie = "ts_csrf"
+
+// csrf protects every state-changing request. Browsers that send
+// Sec-Fetch-Site are judged by it: same-origin (or none: typed by the user)
+// passes, cross-site is refused. Other requests need the form token: an
+// HMAC of the browser's ts_csrf cookie and of its session's id. Both are
+// renewed at sign-in and sign-out, so the token is too, and a token made
+// for one session does not pass in another, even with its cookie planted.
+func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if k, err := c.Cookie(csrfCookie); err == nil && len(k.Value) >= 24 {
+			c.Set("csrf-seed", k.Value)
+		} else {
+			a.renewCSRF(c)
+		}
+		c.Set("csrf-session", a.cookieSession(c).ID)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		switch c.Request().Header.Get("Sec-Fetch-Site") {
+		case "same-origin", "none":
+			return next(c)
+		case "cross-site":
+			return errForgedForm
+		}
+		if !a.validCSRF(c, c.FormValue("_csrf")) {
+			return errForgedForm
+		}
+		return next(c)
+	}
 }
 
-func csrfToken(c echo.Context) string {
-	t, _ := c.Get("csrf").(string)
-	return t
+var errForgedForm = echo.NewHTTPError(http.StatusForbidden,
+	"The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
+
+// renewCSRF gives the browser a new ts_csrf cookie, so the form tokens of
+// before no longer pass.
+func (a *App) renewCSRF(c echo.Context) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	seed := base64.RawURLEncoding.EncodeToString(b)
+	c.SetCookie(&http.Cookie{
+		Name: csrfCookie, Value: seed, Path: "/", MaxAge: int(a.cfg.MaxLifetime.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.secure(c),
+	})
+	c.Set("csrf-seed", seed)
+}
+
+// csrfToken is the form token for this request's cookies.
+func (a *App) csrfToken(c echo.Context) string {
+	return base64.RawURLEncoding.EncodeToString(csrfMAC(a.csrfKeys[0], c))
+}
+
+// validCSRF checks a form token against every configured key, so tokens
+// survive a key rotation like sessions do.
+func (a *App) validCSRF(c echo.Context, token string) bool {
+	got, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return false
+	}
+	for _, k := range a.csrfKeys {
+		if hmac.Equal(got, csrfMAC(k, c)) {
+			return true
+		}
+	}
+	return false
+}
+
+func csrfMAC(key []byte, c echo.Context) []byte {
+	seed, _ := c.Get("csrf-seed").(string)
+	sessionID, _ := c.Get("csrf-session").(string)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(seed))
+	m.Write([]byte{0})
+	m.Write([]byte(sessionID))
+	return m.Sum(nil)
 }
 
 // requireSession sends visitors without a valid session to sign in.

@@ -35,7 +35,7 @@ func (a *App) render(c echo.Context, status int, page templ.Component) error {
 
 // layout is the frame of a page for the current request.
 func (a *App) layout(c echo.Context, title string) views.Layout {
-	l := views.Layout{Title: title, CSRF: csrfToken(c)}
+	l := views.Layout{Title: title, CSRF: a.csrfToken(c)}
 	s := sessionOf(c)
 	if s == nil {
 		return l

@@ -28,7 +28,7 @@ func (a *App) routes() http.Handler {
 	e.Use(a.requestLog, securityHeaders, middleware.Recover())
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
 
-	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf())
+	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf)
 	pages.GET("/", a.home)
 	pages.GET("/login", a.loginShow)
 	pages.POST("/login", a.loginSave)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"teamsecrets/handlers"
+	"teamsecrets/localapi"
 )
 
 // writeRoutes are every state-changing route with a valid form.
@@ -389,5 +390,100 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 	}
 	if !strings.Contains(u.logs.String(), "method=HEAD") {
 		t.Error("the log calls HEAD requests something else")
+	}
+}
+
+var formTokenRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// pageToken is the CSRF token of the page's forms.
+func pageToken(t *testing.T, p page) string {
+	t.Helper()
+	m := formTokenRE.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no form token on the page (status %d): %s", p.Status, excerpt(p.Body))
+	}
+	return m[1]
+}
+
+// postWithToken posts a form as a browser without Sec-Fetch-Site would, so
+// only the token can vouch for it.
+func postWithToken(u *ui, path, token string, form url.Values) page {
+	u.t.Helper()
+	f := url.Values{"_csrf": {token}}
+	for k, v := range form {
+		f[k] = v
+	}
+	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+path, strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return u.do(u.client, req)
+}
+
+func TestCSRFTokenIsRenewedAtSignInAndSignOut(t *testing.T) {
+	u := startUI(t)
+	before := pageToken(t, u.get("/login"))
+	signIn := postWithToken(u, "/login", before, url.Values{"key": {u.env.AdminKey}})
+	mustStatus(t, signIn, http.StatusSeeOther)
+	during := pageToken(t, u.follow(signIn))
+	if during == before {
+		t.Fatal("the form token was not renewed at sign-in")
+	}
+	mustStatus(t, postWithToken(u, "/teams/default/secrets", before, url.Values{"name": {"OLD_TOKEN"}, "value": {"v"}}), http.StatusForbidden)
+	mustStatus(t, postWithToken(u, "/teams/default/secrets", during, url.Values{"name": {"NEW_TOKEN"}, "value": {"v"}}), http.StatusSeeOther)
+
+	signOut := postWithToken(u, "/logout", during, nil)
+	mustStatus(t, signOut, http.StatusSeeOther)
+	after := pageToken(t, u.follow(signOut))
+	if after == during || after == before {
+		t.Fatal("the form token was not renewed at sign-out")
+	}
+	mustStatus(t, postWithToken(u, "/login", during, url.Values{"key": {u.env.AdminKey}}), http.StatusForbidden)
+	mustStatus(t, postWithToken(u, "/login", after, url.Values{"key": {u.env.AdminKey}}), http.StatusSeeOther)
+	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "NEW_TOKEN" {
+		t.Fatalf("names: %s", got)
+	}
+}
+
+// An attacker who plants their own token cookie in a victim's browser
+// (from a sibling subdomain, say) still cannot forge the victim's form
+// token: it is tied to the session.
+func TestCSRFTokenOfOneSessionDoesNotPassInAnother(t *testing.T) {
+	u := startUI(t)
+	attacker, victim := u.browser(), u.browser()
+	attacker.login(u.env.Key(t, "default", localapi.RoleUser, "mallory"))
+	victim.login(u.env.AdminKey)
+	token := pageToken(t, attacker.get("/teams/default/secrets"))
+	base, _ := url.Parse(u.srv.URL)
+	for _, c := range attacker.client.Jar.Cookies(base) {
+		if c.Name == "ts_csrf" {
+			victim.client.Jar.SetCookies(base, []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
+		}
+	}
+	p := postWithToken(victim, "/teams/default/secrets", token, url.Values{"name": {"PLANTED"}, "value": {"v"}})
+	mustStatus(t, p, http.StatusForbidden)
+	if n := u.names(u.env.AdminKey); len(n) != 0 {
+		t.Fatalf("the forged form went through: %v", n)
+	}
+}
+
+func TestCSRFCookieIsSecureUnderTLS(t *testing.T) {
+	u := startUI(t)
+	srv := httptest.NewTLSServer(handlers.New(u.cfg))
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var found bool
+	for _, c := range res.Cookies() {
+		if c.Name == "ts_csrf" {
+			found = true
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Fatalf("ts_csrf over TLS: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no ts_csrf cookie")
 	}
 }

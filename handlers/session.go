@@ -166,19 +166,32 @@ func (a *App) secure(c echo.Context) bool {
 	return a.cfg.SecureCookies || c.Request().TLS != nil
 }
 
+// cookieSession is the session in the request's cookie, decoded once,
+// whether or not it is still valid; empty when there is none.
+func (a *App) cookieSession(c echo.Context) *session {
+	if s, ok := c.Get("session-cookie").(*session); ok {
+		return s
+	}
+	s := &session{}
+	if raw, err := a.sessions.Get(c.Request(), sessionCookie); err == nil && !raw.IsNew {
+		data, _ := raw.Values["v"].(string)
+		if json.Unmarshal([]byte(data), s) != nil {
+			s = &session{}
+		}
+	}
+	c.Set("session-cookie", s)
+	return s
+}
+
 // loadSession returns the request's valid session, or nil. An expired,
 // revoked or undecodable cookie counts as none; expired says which.
 func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
 	if v, ok := c.Get("session").(*session); ok {
 		return v, false
 	}
-	raw, err := a.sessions.Get(c.Request(), sessionCookie)
-	if err != nil || raw.IsNew {
-		return nil, false
-	}
-	data, _ := raw.Values["v"].(string)
-	s = &session{}
-	if json.Unmarshal([]byte(data), s) != nil || s.ID == "" || s.APIKey == "" {
+	decoded := *a.cookieSession(c)
+	s = &decoded
+	if s.ID == "" || s.APIKey == "" {
 		return nil, false
 	}
 	now := a.now()
@@ -217,6 +230,7 @@ func (a *App) saveSession(c echo.Context, s *session) error {
 	c.SetCookie(sessions.NewCookie(sessionCookie, encoded, &opts))
 	c.Set("session", s)
 	c.Set("session-dirty", false)
+	c.Set("csrf-session", s.ID)
 	return nil
 }
 
@@ -239,6 +253,7 @@ func (a *App) clearSession(c echo.Context) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(c),
 	})
 	c.Set("session", (*session)(nil))
+	c.Set("csrf-session", "")
 }
 
 // setFlash stores a message for the next page.
