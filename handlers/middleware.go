@@ -21,14 +21,21 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // securityHeaders go on every response.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		setSecurityHeaders(c.Response().Header())
+		a.setSecurityHeaders(c.Response().Header(), c.Request())
 		return next(c)
 	}
 }
 
-func setSecurityHeaders(h http.Header) {
+// hsts keeps browsers on HTTPS for a year once they reached the UI over it.
+// Not includeSubDomains: other hosts of the domain are not ours to decide.
+const hsts = "max-age=31536000"
+
+func (a *App) setSecurityHeaders(h http.Header, r *http.Request) {
+	if a.overTLS(r) {
+		h.Set("Strict-Transport-Security", hsts)
+	}
 	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")

@@ -168,7 +168,7 @@ func (a *App) httpError(err error, c echo.Context) {
 // http.CrossOriginProtection, outside echo.
 func (a *App) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	setSecurityHeaders(h)
+	a.setSecurityHeaders(h, r)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)

@@ -25,7 +25,7 @@ func (a *App) routes() http.Handler {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 
-	e.Use(a.requestLog, securityHeaders, middleware.Recover())
+	e.Use(a.requestLog, a.securityHeaders, middleware.Recover())
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
 
 	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf)

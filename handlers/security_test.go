@@ -487,3 +487,47 @@ func TestCSRFCookieIsSecureUnderTLS(t *testing.T) {
 		t.Fatal("no ts_csrf cookie")
 	}
 }
+
+// Over TLS, or behind a TLS proxy (--secure-cookies), every response tells
+// the browser to use HTTPS only; plain HTTP on loopback does not.
+func TestStrictTransportSecurityUnderTLS(t *testing.T) {
+	u := startUI(t)
+	tlsSrv := httptest.NewTLSServer(handlers.New(u.cfg))
+	defer tlsSrv.Close()
+	proxied := u.backend.ui(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/login").Body)
+	type request struct{ method, path, site string }
+	requests := []request{
+		{http.MethodGet, "/login", ""},
+		{http.MethodGet, "/", ""},
+		{http.MethodGet, "/no/such/page", ""},
+		{http.MethodGet, css, ""},
+		{http.MethodHead, "/login", ""},
+		{http.MethodPost, "/login", "cross-site"}, // refused before echo
+	}
+	check := func(base string, client *http.Client, want bool) {
+		for _, r := range requests {
+			req, _ := http.NewRequest(r.method, base+r.path, strings.NewReader("key=x"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if r.site != "" {
+				req.Header.Set("Sec-Fetch-Site", r.site)
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			hsts := res.Header.Get("Strict-Transport-Security")
+			if want && !strings.HasPrefix(hsts, "max-age=") || !want && hsts != "" {
+				t.Errorf("%s %s %s: Strict-Transport-Security %q", base, r.method, r.path, hsts)
+			}
+		}
+	}
+	noRedirect := func(c *http.Client) *http.Client {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return c
+	}
+	check(tlsSrv.URL, noRedirect(tlsSrv.Client()), true)
+	check(proxied.srv.URL, proxied.newClient(), true)
+	check(u.srv.URL, u.newClient(), false)
+}

@@ -162,9 +162,11 @@ func newSessionID() string {
 }
 
 // secure reports whether cookies for this request get the Secure flag.
-func (a *App) secure(c echo.Context) bool {
-	return a.cfg.SecureCookies || c.Request().TLS != nil
-}
+func (a *App) secure(c echo.Context) bool { return a.overTLS(c.Request()) }
+
+// overTLS reports whether the browser reached us over HTTPS: directly, or
+// through a TLS-terminating proxy (--secure-cookies says so).
+func (a *App) overTLS(r *http.Request) bool { return a.cfg.SecureCookies || r.TLS != nil }
 
 // cookieSession is the session in the request's cookie, decoded once,
 // whether or not it is still valid; empty when there is none.
