@@ -76,6 +76,9 @@ func (s *session) useTeam(t cloud.Team) {
 // room kept for a flash message; it sets More when any is left out. The
 // flash message is cut to its room.
 func (s *session) fit() {
+	if i := slices.IndexFunc(s.Teams, func(t cloud.Team) bool { return t.Slug == s.Default }); i > 0 {
+		s.useTeam(s.Teams[i]) // cookies from before kept teams by slug
+	}
 	s.User = clip(s.User, maxLabel)
 	teams, flash, more := s.Teams, s.Flash, s.More
 	s.Teams, s.Flash, s.More = nil, views.Flash{}, true

@@ -48,7 +48,7 @@ func TestSessionCookieFitsWhateverItHolds(t *testing.T) {
 			s := &session{ID: newSessionID(), APIKey: "tsk_" + strings.Repeat("k", 43), User: tc.user,
 				Created: 1767322800, Seen: 1767322800, Teams: slices.Clone(tc.teams)}
 			inUse := tc.teams[len(tc.teams)-1].Slug
-			s.useTeam(tc.teams[len(tc.teams)-1])
+			s.Default = inUse // the team in use, wherever it is in the list
 			s.Flash = views.Flash{Kind: "success", Message: tc.flash}
 			s.fit()
 			data, err := encodeJSON(s)
