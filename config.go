@@ -78,7 +78,7 @@ func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (con
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TEAMSECRETS_TRUST_PROXY"), "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run) (TEAMSECRETS_TRUST_PROXY)")
 	if withUI {
 		fs.StringVar(&c.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
-		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "mark cookies Secure even without TLS here, e.g. behind a TLS-terminating proxy (TEAMSECRETS_SECURE_COOKIES)")
+		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here (TEAMSECRETS_SECURE_COOKIES)")
 		fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", 30*time.Minute), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
 		fs.DurationVar(&c.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", 12*time.Hour), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
 		fs.DurationVar(&c.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", 10*time.Second), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")

@@ -37,6 +37,7 @@ func TestPagesAreAccessible(t *testing.T) {
 	pages["rotate errors"] = u.post("/teams/default/secrets/A_SECRET/rotate", url.Values{"value": {""}, "new_name": {"bad name"}})
 	pages["delete"] = u.get("/teams/default/secrets/A_SECRET/delete")
 	pages["not found"] = u.get("/teams/default/secrets/NOPE/delete")
+	pages["all teams"] = u.get("/teams")
 	ro := u.browser()
 	u.env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
 	ro.login(u.env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))

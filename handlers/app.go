@@ -26,6 +26,8 @@ type Config struct {
 	Logger        *slog.Logger
 	LoginLimit    LoginLimit
 	Now           func() time.Time // for tests; time.Now by default
+
+	maxCookieBytes int // for tests: a smaller cookie limit than browsers have
 }
 
 // LoginLimit bounds failed sign-ins per client address. Sign-ins waiting
@@ -42,6 +44,7 @@ type App struct {
 	log      *slog.Logger
 	sessions *sessions.CookieStore
 	revoked  *revocations
+	csrfKeys [][]byte // newest first, derived from the session keys
 	logins   *ratelimit.Failures
 }
 
@@ -73,7 +76,12 @@ func New(cfg Config) http.Handler {
 	if cfg.LoginLimit.Failures <= 0 {
 		cfg.LoginLimit = LoginLimit{Failures: 5, Window: time.Minute}
 	}
+	var csrfKeys [][]byte
+	for _, k := range cfg.SessionKeys {
+		csrfKeys = append(csrfKeys, deriveCSRFKey(k))
+	}
 	a := &App{
+		csrfKeys: csrfKeys,
 		api:      cfg.API,
 		cfg:      cfg,
 		log:      cfg.Logger,

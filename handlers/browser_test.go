@@ -295,6 +295,37 @@ func TestBrowserPagingTeamsAndReadOnly(t *testing.T) {
 	}
 }
 
+// A member of 60 teams, JavaScript off: the switcher holds the teams the
+// cookie keeps and links to the page with all of them; a team from there
+// opens and becomes the team in use.
+func TestBrowserManyTeamsThroughTheTeamPage(t *testing.T) {
+	tab := startBrowser(t)
+	u := startUI(t)
+	joinTeams(t, u, "admin", 60)
+	ctx := tab(t, false)
+	signIn(t, ctx, u.srv.URL, u.env.AdminKey)
+
+	run(t, ctx, chromedp.Click("details.switcher summary", chromedp.ByQuery),
+		chromedp.WaitVisible(`details.switcher a[href="/teams"]`, chromedp.ByQuery))
+	if n := count(t, ctx, "details.switcher li"); n < 3 || n > 30 {
+		t.Fatalf("%d entries in the switcher", n)
+	}
+	if n := count(t, ctx, `details.switcher a[href="/teams/data-engineering-060/secrets"]`); n != 0 {
+		t.Fatal("the test needs a team the switcher does not hold")
+	}
+	navigating(t, ctx, chromedp.Click(`details.switcher a[href="/teams"]`, chromedp.ByQuery))
+	if n := count(t, ctx, ".team-list li"); n != 61 {
+		t.Fatalf("%d teams on the team page, want 61", n)
+	}
+	navigating(t, ctx, chromedp.Click(`.team-list a[href="/teams/data-engineering-060/secrets"]`, chromedp.ByQuery))
+	if got := textOf(t, ctx, "details.switcher summary"); !strings.Contains(got, "Data Engineering 060") {
+		t.Fatalf("switcher shows %q", got)
+	}
+	if n := count(t, ctx, `details.switcher a[href="/teams/data-engineering-060/secrets"][aria-current=page]`); n != 1 {
+		t.Fatal("the team in use is not in the switcher")
+	}
+}
+
 // TestBrowserScreenshots writes each page at 1280 and 390 px, light and
 // dark, to testoutput/screenshots (or TEAMSECRETS_SCREENSHOTS).
 func TestBrowserScreenshots(t *testing.T) {
@@ -326,6 +357,11 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"rotate", "/teams/default/secrets/GITHUB_TOKEN/rotate", nil},
 		{"delete", "/teams/default/secrets/GITHUB_TOKEN/delete", nil},
 		{"not-found", "/teams/default/secrets/NOPE/rotate", nil},
+		{"invisible-characters", "/teams/default/secrets?q=invoice", func() {
+			u.env.Store.PutSecret(t.Context(), team.ID, "invoice\u202Etxt.exe", json.RawMessage(`"x"`))
+			u.env.Store.PutSecret(t.Context(), team.ID, "invoice_\u200Bexe", json.RawMessage(`"x"`))
+		}},
+		{"teams", "/teams", func() { joinTeams(t, u, "admin", 12) }},
 	}
 	// shoot saves the page at path in every width and scheme.
 	shoot := func(name, path string) {

@@ -40,6 +40,7 @@ func TestCanaryValueNeverLeavesTheServer(t *testing.T) {
 		{"login with the canary as key", post("/login", url.Values{"key": {canary}})},
 		{"login", func() page { return u.login(u.env.AdminKey) }},
 		{"home", get("/")},
+		{"all teams", get("/teams")},
 		{"add form", get("/teams/default/secrets/new")},
 		{"add", post("/teams/default/secrets", url.Values{"name": {"CANARY"}, "value": {canary}})},
 		{"add json", post("/teams/default/secrets", url.Values{"name": {"CANARY_JSON"}, "value": {jsonCanary}, "type": {"json"}})},

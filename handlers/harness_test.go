@@ -148,6 +148,7 @@ type ui struct {
 	client *http.Client
 	logs   *syncBuffer
 	cfg    handlers.Config
+	token  *formToken // the last form token read, see csrf
 }
 
 type option func(*handlers.Config)
@@ -185,6 +186,7 @@ func (b *backend) ui(t testing.TB, opts ...option) *ui {
 func (u *ui) browser() *ui {
 	b := *u
 	b.client = u.newClient()
+	b.token = nil
 	return &b
 }
 
@@ -214,6 +216,12 @@ func (u *ui) do(c *http.Client, req *http.Request) page {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	for _, c := range res.Cookies() {
+		// Browsers drop a cookie whose name and value pass 4,096 bytes.
+		if n := len(c.Name) + 1 + len(c.Value); n >= 4096 {
+			u.t.Errorf("%s %s: cookie %s is %d bytes", req.Method, req.URL.Path, c.Name, n)
+		}
+	}
 	return page{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
 
@@ -223,21 +231,46 @@ func (u *ui) get(path string) page {
 	return u.do(u.client, req)
 }
 
-// csrf returns the double-submit token from the cookie jar, fetching the
-// sign-in page first if there is none yet.
+// csrf returns the form token for the browser's cookies, read from a page
+// as a browser would; it is read again only after sign-in or sign-out
+// renewed the cookies it is made from.
 func (u *ui) csrf() string {
 	u.t.Helper()
-	base, _ := url.Parse(u.srv.URL)
-	for i := 0; i < 2; i++ {
-		for _, c := range u.client.Jar.Cookies(base) {
-			if c.Name == "ts_csrf" {
-				return c.Value
-			}
-		}
-		u.get("/login")
+	if u.token != nil && u.token.cookies == u.csrfCookies() {
+		return u.token.value
 	}
-	u.t.Fatal("no csrf cookie")
-	return ""
+	p := u.get("/login")
+	if p.Status == http.StatusSeeOther { // signed in: a team's page has the sign-out form
+		p = u.get(p.location())
+	}
+	m := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(p.Body)
+	if m == nil {
+		u.t.Fatalf("no form token on the page (status %d): %s", p.Status, excerpt(p.Body))
+	}
+	u.token = &formToken{cookies: u.csrfCookies(), value: m[1]}
+	return m[1]
+}
+
+// formToken is a form token and the cookies it was made for.
+type formToken struct {
+	cookies string
+	value   string
+}
+
+// csrfCookies sums up what a form token depends on: the token cookie, and
+// whether there is a session.
+func (u *ui) csrfCookies() string {
+	base, _ := url.Parse(u.srv.URL)
+	var csrf, session string
+	for _, c := range u.client.Jar.Cookies(base) {
+		switch c.Name {
+		case "ts_csrf":
+			csrf = c.Value
+		case "ts_session":
+			session = "signed in"
+		}
+	}
+	return csrf + " " + session
 }
 
 // post submits a form with the CSRF token, like the browser would.

@@ -18,3 +18,13 @@ func deriveSessionKeys(secret []byte) (hashKey, blockKey []byte) {
 	}
 	return hashKey, blockKey
 }
+
+// deriveCSRFKey turns one configured session key into the key that signs
+// form tokens.
+func deriveCSRFKey(secret []byte) []byte {
+	key, err := hkdf.Key(sha256.New, secret, nil, "teamsecrets csrf", 32)
+	if err != nil {
+		panic(err)
+	}
+	return key
+}

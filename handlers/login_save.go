@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -52,14 +53,15 @@ func (a *App) loginSave(c echo.Context) error {
 		return a.loginError(c, http.StatusForbidden, "This key is not a member of any team.")
 	}
 	s := newSession(key, id, a.now().Unix())
+	a.renewCSRF(c)
 	if err := a.setFlash(c, s, "success", "Signed in as "+displayUser(s)+"."); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, listURL(s.Default))
 }
 
-// newSession starts a session for an identified key. The default team is
-// always among the teams kept.
+// newSession starts a session for an identified key: the default team in
+// use, the others after it (saving keeps as many as fit).
 func newSession(key string, id cloud.Identity, now int64) *session {
 	s := &session{ID: newSessionID(), APIKey: key, User: id.Username, Created: now, Seen: now}
 	def := id.Teams[0]
@@ -68,18 +70,8 @@ func newSession(key string, id cloud.Identity, now int64) *session {
 			def = t
 		}
 	}
-	s.Default = def.Slug
-	s.Teams = append(s.Teams, def)
-	for _, t := range id.Teams {
-		if len(s.Teams) >= maxSessionTeams {
-			break
-		}
-		if t.Slug != def.Slug {
-			s.Teams = append(s.Teams, t)
-		}
-	}
-	// The switcher lists teams by slug.
-	sortTeams(s.Teams)
+	s.Teams = slices.Clone(id.Teams)
+	s.useTeam(def)
 	return s
 }
 

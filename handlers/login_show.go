@@ -13,7 +13,7 @@ func (a *App) loginShow(c echo.Context) error {
 	if s, _ := a.loadSession(c); s != nil {
 		return c.Redirect(http.StatusSeeOther, listURL(s.Default))
 	}
-	p := views.LoginPage{Layout: a.layout(c, "Sign in"), CSRF: csrfToken(c)}
+	p := views.LoginPage{Layout: a.layout(c, "Sign in"), CSRF: a.csrfToken(c)}
 	q := c.QueryParams()
 	switch {
 	case q.Has("signed_out"):
@@ -28,6 +28,6 @@ func (a *App) loginShow(c echo.Context) error {
 
 func (a *App) loginError(c echo.Context, status int, msg string) error {
 	return a.render(c, status, views.LoginView(views.LoginPage{
-		Layout: a.layout(c, "Sign in"), CSRF: csrfToken(c), Error: msg,
+		Layout: a.layout(c, "Sign in"), CSRF: a.csrfToken(c), Error: msg,
 	}))
 }

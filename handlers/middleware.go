@@ -1,6 +1,11 @@
 package handlers
 
 import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,14 +21,21 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // securityHeaders go on every response.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		setSecurityHeaders(c.Response().Header())
+		a.setSecurityHeaders(c.Response().Header(), c.Request())
 		return next(c)
 	}
 }
 
-func setSecurityHeaders(h http.Header) {
+// hsts keeps browsers on HTTPS for a year once they reached the UI over it.
+// Not includeSubDomains: other hosts of the domain are not ours to decide.
+const hsts = "max-age=31536000"
+
+func (a *App) setSecurityHeaders(h http.Header, r *http.Request) {
+	if a.overTLS(r) {
+		h.Set("Strict-Transport-Security", hsts)
+	}
 	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -40,6 +52,36 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// headAsGet answers HEAD like GET, without the body: echo routes GET only,
+// so the request goes through as a GET and what it writes is dropped.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		get := r.Clone(context.WithValue(r.Context(), headRequest{}, true))
+		get.Method = http.MethodGet
+		next.ServeHTTP(bodyless{w}, get)
+	})
+}
+
+// headRequest marks, in its context, a HEAD request served as a GET.
+type headRequest struct{}
+
+func methodOf(r *http.Request) string {
+	if head, _ := r.Context().Value(headRequest{}).(bool); head {
+		return http.MethodHead
+	}
+	return r.Method
+}
+
+// bodyless drops the body of a response to HEAD.
+type bodyless struct{ http.ResponseWriter }
+
+func (w bodyless) Write(p []byte) (int, error) { return len(p), nil }
+func (w bodyless) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // bodyLimit answers 413 with a readable page.
 var bodyLimit = middleware.BodyLimit("256K")
@@ -59,7 +101,7 @@ func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			level = slog.LevelError
 		}
 		a.log.LogAttrs(c.Request().Context(), level, "request",
-			slog.String("method", c.Request().Method),
+			slog.String("method", methodOf(c.Request())),
 			slog.String("route", c.Path()),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
@@ -69,27 +111,83 @@ func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// csrf checks a token on every state-changing request. Browsers that send
-// Sec-Fetch-Site are judged by it; others need the form token, which must
-// match the token cookie.
-func (a *App) csrf() echo.MiddlewareFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf",
-		CookieName:     "ts_csrf",
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteStrictMode,
-		CookieSecure:   a.cfg.SecureCookies,
-		CookieMaxAge:   int(a.cfg.MaxLifetime.Seconds()),
-		ErrorHandler: func(err error, c echo.Context) error {
-			return echo.NewHTTPError(http.StatusForbidden, "The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
-		},
-	})
+const csrfCookie = "ts_csrf"
+
+// csrf protects every state-changing request. Browsers that send
+// Sec-Fetch-Site are judged by it: same-origin (or none: typed by the user)
+// passes, cross-site is refused. Other requests need the form token: an
+// HMAC of the browser's ts_csrf cookie and of its session's id. Both are
+// renewed at sign-in and sign-out, so the token is too, and a token made
+// for one session does not pass in another, even with its cookie planted.
+func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if k, err := c.Cookie(csrfCookie); err == nil && len(k.Value) >= 24 {
+			c.Set("csrf-seed", k.Value)
+		} else {
+			a.renewCSRF(c)
+		}
+		c.Set("csrf-session", a.cookieSession(c).ID)
+		switch c.Request().Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			return next(c)
+		}
+		switch c.Request().Header.Get("Sec-Fetch-Site") {
+		case "same-origin", "none":
+			return next(c)
+		case "cross-site":
+			return errForgedForm
+		}
+		if !a.validCSRF(c, c.FormValue("_csrf")) {
+			return errForgedForm
+		}
+		return next(c)
+	}
 }
 
-func csrfToken(c echo.Context) string {
-	t, _ := c.Get("csrf").(string)
-	return t
+var errForgedForm = echo.NewHTTPError(http.StatusForbidden,
+	"The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
+
+// renewCSRF gives the browser a new ts_csrf cookie, so the form tokens of
+// before no longer pass.
+func (a *App) renewCSRF(c echo.Context) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	seed := base64.RawURLEncoding.EncodeToString(b)
+	c.SetCookie(&http.Cookie{
+		Name: csrfCookie, Value: seed, Path: "/", MaxAge: int(a.cfg.MaxLifetime.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.secure(c),
+	})
+	c.Set("csrf-seed", seed)
+}
+
+// csrfToken is the form token for this request's cookies.
+func (a *App) csrfToken(c echo.Context) string {
+	return base64.RawURLEncoding.EncodeToString(csrfMAC(a.csrfKeys[0], c))
+}
+
+// validCSRF checks a form token against every configured key, so tokens
+// survive a key rotation like sessions do.
+func (a *App) validCSRF(c echo.Context, token string) bool {
+	got, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return false
+	}
+	for _, k := range a.csrfKeys {
+		if hmac.Equal(got, csrfMAC(k, c)) {
+			return true
+		}
+	}
+	return false
+}
+
+func csrfMAC(key []byte, c echo.Context) []byte {
+	seed, _ := c.Get("csrf-seed").(string)
+	sessionID, _ := c.Get("csrf-session").(string)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(seed))
+	m.Write([]byte{0})
+	m.Write([]byte(sessionID))
+	return m.Sum(nil)
 }
 
 // requireSession sends visitors without a valid session to sign in.
@@ -114,23 +212,24 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s, _ := a.loadSession(c)
 		slug := c.Param("slug")
-		t, ok := s.team(slug)
-		if !ok {
+		t, kept := s.team(slug)
+		if !kept {
 			// Teams beyond those kept in the cookie, or joined since sign-in.
+			var found bool
 			var err error
-			t, ok, err = a.lookupTeam(c, s, slug)
+			t, found, err = a.lookupTeam(c, s, slug)
 			if err != nil {
 				return a.apiFailure(c, err)
 			}
-			if !ok {
+			if !found {
 				return a.errorPage(c, http.StatusNotFound, "Team not found",
 					"You are not a member of a team with that address.", "")
 			}
 		}
 		c.Set("team", t)
-		if s.Default != t.Slug {
-			// "/" returns to the team in use.
-			s.Default = t.Slug
+		if s.Default != t.Slug || !kept {
+			// "/" returns to the team in use, and the cookie keeps it.
+			s.useTeam(t)
 			c.Set("session-dirty", true)
 		}
 		return next(c)
@@ -138,18 +237,24 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (a *App) lookupTeam(c echo.Context, s *session, slug string) (cloud.Team, bool, error) {
-	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, "")
-	defer cancel()
-	id, err := a.api.Identify(ctx)
+	teams, err := a.allTeams(c, s)
 	if err != nil {
 		return cloud.Team{}, false, err
 	}
-	for _, t := range id.Teams {
+	for _, t := range teams {
 		if t.Slug == slug {
 			return t, true, nil
 		}
 	}
 	return cloud.Team{}, false, nil
+}
+
+// allTeams asks the API for every team of the session's key.
+func (a *App) allTeams(c echo.Context, s *session) ([]cloud.Team, error) {
+	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, "")
+	defer cancel()
+	id, err := a.api.Identify(ctx)
+	return id.Teams, err
 }
 
 func teamOf(c echo.Context) cloud.Team {

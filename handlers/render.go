@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -34,7 +35,7 @@ func (a *App) render(c echo.Context, status int, page templ.Component) error {
 
 // layout is the frame of a page for the current request.
 func (a *App) layout(c echo.Context, title string) views.Layout {
-	l := views.Layout{Title: title, CSRF: csrfToken(c)}
+	l := views.Layout{Title: title, CSRF: a.csrfToken(c)}
 	s := sessionOf(c)
 	if s == nil {
 		return l
@@ -46,13 +47,40 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 	}
 	current := teamOf(c)
 	l.Team = views.TeamLink{Name: current.Name, Slug: current.Slug}
-	for _, t := range s.Teams {
-		l.Teams = append(l.Teams, views.TeamLink{
-			Name: t.Name, Slug: t.Slug, URL: listURL(t.Slug), Current: t.Slug == current.Slug, ReadOnly: t.ReadOnly(),
-		})
+	teams := slices.Clone(s.Teams)
+	sortTeams(teams)
+	for _, t := range teams {
+		l.Teams = append(l.Teams, teamLink(t, current.Slug))
 	}
+	if s.More {
+		l.AllTeams = "/teams"
+	}
+	l.Switcher = len(l.Teams) > 1 || s.More
 	l.Flash = a.popFlash(c, s)
 	return l
+}
+
+func teamLink(t cloud.Team, current string) views.TeamLink {
+	return views.TeamLink{Name: t.Name, Slug: t.Slug, URL: listURL(t.Slug), Current: t.Slug == current, ReadOnly: t.ReadOnly()}
+}
+
+// wrote ends a write that was made: its message goes through the session to
+// the list page. Should the session not save, the message gets a page of its
+// own, for a write that was made is never reported as failed.
+func (a *App) wrote(c echo.Context, kind, msg string) error {
+	s, team := sessionOf(c), teamOf(c)
+	err := a.setFlash(c, s, kind, msg)
+	if err == nil {
+		return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+	}
+	a.log.ErrorContext(c.Request().Context(), "session not saved after a write", "route", c.Path(), "err", err)
+	s.Flash = views.Flash{}
+	l := a.layout(c, "Change saved")
+	c.Set("session-dirty", false) // it would fail again
+	return a.render(c, http.StatusOK, views.NoticeView(views.NoticePage{
+		Layout: l, Heading: "Change saved", Message: msg,
+		BackURL: listURL(team.Slug), BackLabel: "Back to the secrets of " + team.Name,
+	}))
 }
 
 // errorPage renders a page that says what went wrong.
@@ -131,10 +159,6 @@ func (a *App) httpError(err error, c echo.Context) {
 		a.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "err", err)
 	}
 	heading := http.StatusText(status)
-	if c.Request().Method == http.MethodHead {
-		c.NoContent(status)
-		return
-	}
 	if rerr := a.errorPage(c, status, heading, msg, ""); rerr != nil {
 		c.String(status, msg)
 	}
@@ -144,7 +168,7 @@ func (a *App) httpError(err error, c echo.Context) {
 // http.CrossOriginProtection, outside echo.
 func (a *App) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	setSecurityHeaders(h)
+	a.setSecurityHeaders(h, r)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)

@@ -25,14 +25,15 @@ func (a *App) routes() http.Handler {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 
-	e.Use(a.requestLog, securityHeaders, middleware.Recover())
+	e.Use(a.requestLog, a.securityHeaders, middleware.Recover())
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
 
-	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf())
+	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf)
 	pages.GET("/", a.home)
 	pages.GET("/login", a.loginShow)
 	pages.POST("/login", a.loginSave)
 	pages.POST("/logout", a.logout)
+	pages.GET("/teams", a.teamList, a.requireSession)
 
 	team := pages.Group("/teams/:slug/secrets", a.requireSession, a.teamScope)
 	team.GET("", a.secretList)
@@ -47,5 +48,5 @@ func (a *App) routes() http.Handler {
 	// they carry.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(a.crossOriginDenied))
-	return cop.Handler(e)
+	return headAsGet(cop.Handler(e))
 }

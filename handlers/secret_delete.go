@@ -16,7 +16,7 @@ func (a *App) secretDelete(c echo.Context) error {
 	}
 	team := teamOf(c)
 	return a.render(c, http.StatusOK, views.SecretDeleteView(views.SecretDeletePage{
-		Layout: a.layout(c, "Delete "+name), CSRF: csrfToken(c), Name: name,
+		Layout: a.layout(c, "Delete "+name), CSRF: a.csrfToken(c), Name: name,
 		Action: deleteURL(team.Slug, name), CancelURL: listURL(team.Slug),
 	}))
 }

@@ -136,7 +136,7 @@ func nameError(name string) string {
 func (a *App) formPage(c echo.Context, f secretForm, rotate bool, errs views.FieldErrors, confirm string) views.SecretFormPage {
 	team := teamOf(c)
 	p := views.SecretFormPage{
-		CSRF: csrfToken(c), CancelURL: listURL(team.Slug), Rotate: rotate,
+		CSRF: a.csrfToken(c), CancelURL: listURL(team.Slug), Rotate: rotate,
 		Name: f.Name, NewName: f.NewName, ValueType: f.Type, Errors: errs, ConfirmName: confirm,
 	}
 	shown := f.Name

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 )
@@ -20,12 +19,9 @@ func (a *App) secretRemove(c echo.Context) error {
 	if err != nil {
 		return a.apiFailure(c, err)
 	}
-	kind, msg := "success", fmt.Sprintf("Secret %s deleted.", name)
+	kind, msg := "success", fmt.Sprintf("Secret %s deleted.", flashName(name))
 	if !found {
-		kind, msg = "info", fmt.Sprintf("Secret %s was already deleted.", name)
+		kind, msg = "info", fmt.Sprintf("Secret %s was already deleted.", flashName(name))
 	}
-	if err := a.setFlash(c, s, kind, msg); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+	return a.wrote(c, kind, msg)
 }

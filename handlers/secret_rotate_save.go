@@ -55,17 +55,14 @@ func (a *App) secretRotateSave(c echo.Context) error {
 	if err := a.api.SetSecret(ctx, target, value); err != nil {
 		return a.formFailure(c, f, true, err)
 	}
-	msg := fmt.Sprintf("Secret %s rotated.", name)
+	msg := fmt.Sprintf("Secret %s rotated.", flashName(name))
 	if rename {
 		if _, err := a.api.DeleteSecret(ctx, name); err != nil {
 			return a.renameHalfDone(c, name, target, err)
 		}
-		msg = fmt.Sprintf("Secret %s renamed to %s, with the new value.", name, target)
+		msg = fmt.Sprintf("Secret %s renamed to %s, with the new value.", flashName(name), flashName(target))
 	}
-	if err := a.setFlash(c, s, "success", msg); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+	return a.wrote(c, "success", msg)
 }
 
 // renameHalfDone says plainly that the new name was saved but the old one

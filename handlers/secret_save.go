@@ -49,10 +49,7 @@ func (a *App) secretSave(c echo.Context) error {
 	if !rules.EnvOverridable(f.Name) {
 		msg += " Its name has '-' or '.', so it cannot be overridden with a PREFECT__CONTEXT__SECRETS__ environment variable."
 	}
-	if err := a.setFlash(c, s, "success", msg); err != nil {
-		return err
-	}
-	return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
+	return a.wrote(c, "success", msg)
 }
 
 // secretExists asks the API whether the team has a secret by this name.

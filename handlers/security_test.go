@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"teamsecrets/handlers"
+	"teamsecrets/localapi"
 )
 
 // writeRoutes are every state-changing route with a valid form.
@@ -94,6 +95,7 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		{"/teams/default/secrets/H/delete", nil, true},
 		{"/teams/default/secrets/NOPE/delete", nil, true},
 		{"/teams/nope/secrets", nil, true},
+		{"/teams", nil, true},
 		{"/teams/default/secrets", url.Values{"name": {"1bad"}, "value": {"v"}}, true},
 		{"/teams/default/secrets/H/rotate", url.Values{"value": {"{"}, "type": {"json"}}, true},
 		{"/no/such/page", nil, true},
@@ -348,4 +350,184 @@ func TestParallelSignInGuessesAreCountedBeforeTheAPIAnswers(t *testing.T) {
 	if got[http.StatusUnauthorized] > 5 || got[http.StatusTooManyRequests] < 35 || u.proxy.count("AuthInfo") > 5 {
 		t.Fatalf("statuses %v, %d keys reached the API; want at most 5 checked, the rest 429", got, u.proxy.count("AuthInfo"))
 	}
+}
+
+// HEAD answers like GET, without a body: same status, same headers.
+func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
+	u := startUI(t)
+	visitor := u.browser()
+	u.login(u.env.AdminKey)
+	u.addSecret("default", "H", "v", "text")
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/teams/default/secrets").Body)
+	for _, c := range []struct {
+		who  *ui
+		path string
+	}{
+		{visitor, "/login"},
+		{visitor, "/"},
+		{u, "/"},
+		{u, "/teams"},
+		{u, "/teams/default/secrets"},
+		{u, "/teams/default/secrets?q=H"},
+		{u, "/teams/default/secrets/new"},
+		{u, "/teams/default/secrets/H/rotate"},
+		{u, "/teams/default/secrets/H/delete"},
+		{u, "/teams/nope/secrets"},
+		{u, "/no/such/page"},
+		{u, css},
+	} {
+		get := c.who.get(c.path)
+		req, _ := http.NewRequest(http.MethodHead, u.srv.URL+c.path, nil)
+		head := c.who.do(c.who.client, req)
+		if head.Status != get.Status || head.Body != "" {
+			t.Errorf("HEAD %s: status %d with %d bytes; GET: %d", c.path, head.Status, len(head.Body), get.Status)
+		}
+		for _, h := range []string{"Content-Type", "Content-Security-Policy", "Cache-Control", "Location"} {
+			if head.Header.Get(h) != get.Header.Get(h) {
+				t.Errorf("HEAD %s: %s %q, GET has %q", c.path, h, head.Header.Get(h), get.Header.Get(h))
+			}
+		}
+	}
+	if !strings.Contains(u.logs.String(), "method=HEAD") {
+		t.Error("the log calls HEAD requests something else")
+	}
+}
+
+var formTokenRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// pageToken is the CSRF token of the page's forms.
+func pageToken(t *testing.T, p page) string {
+	t.Helper()
+	m := formTokenRE.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no form token on the page (status %d): %s", p.Status, excerpt(p.Body))
+	}
+	return m[1]
+}
+
+// postWithToken posts a form as a browser without Sec-Fetch-Site would, so
+// only the token can vouch for it.
+func postWithToken(u *ui, path, token string, form url.Values) page {
+	u.t.Helper()
+	f := url.Values{"_csrf": {token}}
+	for k, v := range form {
+		f[k] = v
+	}
+	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+path, strings.NewReader(f.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return u.do(u.client, req)
+}
+
+func TestCSRFTokenIsRenewedAtSignInAndSignOut(t *testing.T) {
+	u := startUI(t)
+	before := pageToken(t, u.get("/login"))
+	signIn := postWithToken(u, "/login", before, url.Values{"key": {u.env.AdminKey}})
+	mustStatus(t, signIn, http.StatusSeeOther)
+	during := pageToken(t, u.follow(signIn))
+	if during == before {
+		t.Fatal("the form token was not renewed at sign-in")
+	}
+	mustStatus(t, postWithToken(u, "/teams/default/secrets", before, url.Values{"name": {"OLD_TOKEN"}, "value": {"v"}}), http.StatusForbidden)
+	mustStatus(t, postWithToken(u, "/teams/default/secrets", during, url.Values{"name": {"NEW_TOKEN"}, "value": {"v"}}), http.StatusSeeOther)
+
+	signOut := postWithToken(u, "/logout", during, nil)
+	mustStatus(t, signOut, http.StatusSeeOther)
+	after := pageToken(t, u.follow(signOut))
+	if after == during || after == before {
+		t.Fatal("the form token was not renewed at sign-out")
+	}
+	mustStatus(t, postWithToken(u, "/login", during, url.Values{"key": {u.env.AdminKey}}), http.StatusForbidden)
+	mustStatus(t, postWithToken(u, "/login", after, url.Values{"key": {u.env.AdminKey}}), http.StatusSeeOther)
+	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "NEW_TOKEN" {
+		t.Fatalf("names: %s", got)
+	}
+}
+
+// An attacker who plants their own token cookie in a victim's browser
+// (from a sibling subdomain, say) still cannot forge the victim's form
+// token: it is tied to the session.
+func TestCSRFTokenOfOneSessionDoesNotPassInAnother(t *testing.T) {
+	u := startUI(t)
+	attacker, victim := u.browser(), u.browser()
+	attacker.login(u.env.Key(t, "default", localapi.RoleUser, "mallory"))
+	victim.login(u.env.AdminKey)
+	token := pageToken(t, attacker.get("/teams/default/secrets"))
+	base, _ := url.Parse(u.srv.URL)
+	for _, c := range attacker.client.Jar.Cookies(base) {
+		if c.Name == "ts_csrf" {
+			victim.client.Jar.SetCookies(base, []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
+		}
+	}
+	p := postWithToken(victim, "/teams/default/secrets", token, url.Values{"name": {"PLANTED"}, "value": {"v"}})
+	mustStatus(t, p, http.StatusForbidden)
+	if n := u.names(u.env.AdminKey); len(n) != 0 {
+		t.Fatalf("the forged form went through: %v", n)
+	}
+}
+
+func TestCSRFCookieIsSecureUnderTLS(t *testing.T) {
+	u := startUI(t)
+	srv := httptest.NewTLSServer(handlers.New(u.cfg))
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var found bool
+	for _, c := range res.Cookies() {
+		if c.Name == "ts_csrf" {
+			found = true
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Fatalf("ts_csrf over TLS: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no ts_csrf cookie")
+	}
+}
+
+// Over TLS, or behind a TLS proxy (--secure-cookies), every response tells
+// the browser to use HTTPS only; plain HTTP on loopback does not.
+func TestStrictTransportSecurityUnderTLS(t *testing.T) {
+	u := startUI(t)
+	tlsSrv := httptest.NewTLSServer(handlers.New(u.cfg))
+	defer tlsSrv.Close()
+	proxied := u.backend.ui(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/login").Body)
+	type request struct{ method, path, site string }
+	requests := []request{
+		{http.MethodGet, "/login", ""},
+		{http.MethodGet, "/", ""},
+		{http.MethodGet, "/no/such/page", ""},
+		{http.MethodGet, css, ""},
+		{http.MethodHead, "/login", ""},
+		{http.MethodPost, "/login", "cross-site"}, // refused before echo
+	}
+	check := func(base string, client *http.Client, want bool) {
+		for _, r := range requests {
+			req, _ := http.NewRequest(r.method, base+r.path, strings.NewReader("key=x"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if r.site != "" {
+				req.Header.Set("Sec-Fetch-Site", r.site)
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			hsts := res.Header.Get("Strict-Transport-Security")
+			if want && !strings.HasPrefix(hsts, "max-age=") || !want && hsts != "" {
+				t.Errorf("%s %s %s: Strict-Transport-Security %q", base, r.method, r.path, hsts)
+			}
+		}
+	}
+	noRedirect := func(c *http.Client) *http.Client {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return c
+	}
+	check(tlsSrv.URL, noRedirect(tlsSrv.Client()), true)
+	check(proxied.srv.URL, proxied.newClient(), true)
+	check(u.srv.URL, u.newClient(), false)
 }

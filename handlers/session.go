@@ -1,12 +1,17 @@
 package handlers
 
 import (
+	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -20,19 +25,34 @@ const sessionCookie = "ts_session"
 // session is what the encrypted, authenticated session cookie holds. The API
 // key lives only here.
 type session struct {
-	ID      string       `json:"i"`
-	APIKey  string       `json:"k"`
-	User    string       `json:"u"`
-	Teams   []cloud.Team `json:"t"`
-	Default string       `json:"d"` // slug of the team in use: the key's default, then the last visited
-	Created int64        `json:"c"` // unix seconds
-	Seen    int64        `json:"s"` // unix seconds of the last request
-	Flash   views.Flash  `json:"f"`
+	ID     string       `json:"i"`
+	APIKey string       `json:"k"`
+	User   string       `json:"u"`
+	Teams  []cloud.Team `json:"t"` // the team in use first, then the others that fit (see fit)
+	// More is set when the user has teams the cookie does not keep; they
+	// are looked up from the API when visited, and listed at /teams.
+	More    bool        `json:"m,omitempty"`
+	Default string      `json:"d"` // slug of the team in use: the key's default, then the last visited
+	Created int64       `json:"c"` // unix seconds
+	Seen    int64       `json:"s"` // unix seconds of the last request
+	Flash   views.Flash `json:"f,omitzero"`
 }
 
-// maxSessionTeams bounds the teams kept in the cookie (browsers cap a cookie
-// at 4 KB). Teams beyond it are looked up from the API when visited.
-const maxSessionTeams = 20
+// A browser keeps a cookie only if its name and value fit in 4,096 bytes.
+// The session's JSON grows about 1.8 times on its way into the cookie
+// (encryption, MAC, base64 twice: 2,150 bytes of JSON make 3,996), so the
+// session is bounded by its JSON size, not by a count of teams.
+const (
+	maxCookieBytes = 4096 - len(sessionCookie) - 1
+	sessionBudget  = 2150 // JSON bytes of the whole session
+	// flashBudget stays free for the flash message: room for "Secret X
+	// renamed to Y, with the new value." with two 255-byte names.
+	flashBudget = 600
+	// maxFlashName is where a name in a flash message is cut.
+	maxFlashName = 255
+	// maxLabel bounds a team name or user name kept for display.
+	maxLabel = 255
+)
 
 func (s *session) team(slug string) (cloud.Team, bool) {
 	for _, t := range s.Teams {
@@ -41,6 +61,82 @@ func (s *session) team(slug string) (cloud.Team, bool) {
 		}
 	}
 	return cloud.Team{}, false
+}
+
+// useTeam makes t the team in use: first in the cookie, where "/" returns.
+func (s *session) useTeam(t cloud.Team) {
+	t.Name = clip(t.Name, maxLabel)
+	s.Teams = slices.DeleteFunc(s.Teams, func(k cloud.Team) bool { return k.Slug == t.Slug })
+	s.Teams = slices.Insert(s.Teams, 0, t)
+	s.Default = t.Slug
+}
+
+// fit bounds the session by bytes: it keeps the team in use and, in order,
+// the other teams that fit the budget left after the fixed fields and the
+// room kept for a flash message; it sets More when any is left out. The
+// flash message is cut to its room.
+func (s *session) fit() {
+	if i := slices.IndexFunc(s.Teams, func(t cloud.Team) bool { return t.Slug == s.Default }); i > 0 {
+		s.useTeam(s.Teams[i]) // cookies from before kept teams by slug
+	}
+	s.User = clip(s.User, maxLabel)
+	teams, flash, more := s.Teams, s.Flash, s.More
+	s.Teams, s.Flash, s.More = nil, views.Flash{}, true
+	room := sessionBudget - flashBudget - jsonSize(s)
+	s.Teams, s.Flash, s.More = teams[:0], flash, more
+	for i, t := range teams {
+		t.Name = clip(t.Name, maxLabel)
+		n := jsonSize(t) + 1 // and a comma
+		if i > 0 && n > room {
+			s.More = true
+			continue
+		}
+		room -= n
+		s.Teams = append(s.Teams, t)
+	}
+	if s.Flash.Message == "" {
+		return
+	}
+	extra := jsonSize(s.Flash) + len(`,"f":`) - flashBudget - max(room, 0)
+	for extra > 0 {
+		s.Flash.Message = clip(s.Flash.Message, len(s.Flash.Message)-extra)
+		extra = jsonSize(s.Flash) + len(`,"f":`) - flashBudget - max(room, 0)
+	}
+}
+
+// clip cuts s to at most n bytes, on a character boundary, marking the cut
+// with an ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := max(n-len(ellipsis), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}
+
+// flashName is a name as a flash message quotes it: cut at maxFlashName
+// bytes, so a message names two secrets and still fits.
+func flashName(name string) string { return clip(name, maxFlashName) }
+
+// encodeJSON is how the session becomes cookie JSON: without HTML escaping,
+// which would make '<' six bytes for nothing inside an encrypted cookie.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+func jsonSize(v any) int {
+	b, _ := encodeJSON(v)
+	return len(b)
 }
 
 // newCookieStore makes the gorilla/sessions store. Every configured key can
@@ -69,8 +165,27 @@ func newSessionID() string {
 }
 
 // secure reports whether cookies for this request get the Secure flag.
-func (a *App) secure(c echo.Context) bool {
-	return a.cfg.SecureCookies || c.Request().TLS != nil
+func (a *App) secure(c echo.Context) bool { return a.overTLS(c.Request()) }
+
+// overTLS reports whether the browser reached us over HTTPS: directly, or
+// through a TLS-terminating proxy (--secure-cookies says so).
+func (a *App) overTLS(r *http.Request) bool { return a.cfg.SecureCookies || r.TLS != nil }
+
+// cookieSession is the session in the request's cookie, decoded once,
+// whether or not it is still valid; empty when there is none.
+func (a *App) cookieSession(c echo.Context) *session {
+	if s, ok := c.Get("session-cookie").(*session); ok {
+		return s
+	}
+	s := &session{}
+	if raw, err := a.sessions.Get(c.Request(), sessionCookie); err == nil && !raw.IsNew {
+		data, _ := raw.Values["v"].(string)
+		if json.Unmarshal([]byte(data), s) != nil {
+			s = &session{}
+		}
+	}
+	c.Set("session-cookie", s)
+	return s
 }
 
 // loadSession returns the request's valid session, or nil. An expired,
@@ -79,13 +194,9 @@ func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
 	if v, ok := c.Get("session").(*session); ok {
 		return v, false
 	}
-	raw, err := a.sessions.Get(c.Request(), sessionCookie)
-	if err != nil || raw.IsNew {
-		return nil, false
-	}
-	data, _ := raw.Values["v"].(string)
-	s = &session{}
-	if json.Unmarshal([]byte(data), s) != nil || s.ID == "" || s.APIKey == "" {
+	decoded := *a.cookieSession(c)
+	s = &decoded
+	if s.ID == "" || s.APIKey == "" {
 		return nil, false
 	}
 	now := a.now()
@@ -105,20 +216,27 @@ func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
 	return s, false
 }
 
-// saveSession writes the session cookie.
+// saveSession writes the session cookie, bounded to fit (see fit).
 func (a *App) saveSession(c echo.Context, s *session) error {
-	raw, _ := a.sessions.New(c.Request(), sessionCookie)
-	data, err := json.Marshal(s)
+	s.fit()
+	data, err := encodeJSON(s)
 	if err != nil {
 		return err
 	}
-	raw.Values["v"] = string(data)
+	encoded, err := a.sessions.Codecs[0].Encode(sessionCookie, map[any]any{"v": string(data)})
+	if err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	if limit := cmp.Or(a.cfg.maxCookieBytes, maxCookieBytes); len(encoded) > limit {
+		return fmt.Errorf("save session: the cookie would be %d bytes, more than %d", len(encoded), limit)
+	}
 	opts := *a.sessions.Options
 	opts.Secure = a.secure(c)
-	raw.Options = &opts
+	c.SetCookie(sessions.NewCookie(sessionCookie, encoded, &opts))
 	c.Set("session", s)
 	c.Set("session-dirty", false)
-	return raw.Save(c.Request(), c.Response())
+	c.Set("csrf-session", s.ID)
+	return nil
 }
 
 // saveIfDirty writes the cookie when the session changed during the request.
@@ -140,6 +258,7 @@ func (a *App) clearSession(c echo.Context) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(c),
 	})
 	c.Set("session", (*session)(nil))
+	c.Set("csrf-session", "")
 }
 
 // setFlash stores a message for the next page.

@@ -52,10 +52,13 @@ type Failures struct {
 type entry struct {
 	addr    string
 	start   time.Time
+	window  int // how many windows this entry has started, the first being 0
 	failed  int
-	pending int           // begun, not yet ended
+	pending int           // begun, not yet ended: in this window or carried from the last
+	carried int           // of pending, those begun in the last window
 	changed chan struct{} // closed when an attempt ends; nil until someone waits
 	elem    *list.Element // nil for the overflow entry
+	dropped bool          // removed from the table
 }
 
 // New returns an empty counter.
@@ -72,12 +75,15 @@ func New(cfg Config) *Failures {
 	return &Failures{cfg: cfg, addrs: map[string]*entry{}, order: list.New()}
 }
 
-// Attempt is one counted attempt. End it with Failed or Succeeded; an
-// attempt never ended stays counted until its window is over.
+// Attempt is one counted attempt. End it with Failed or Succeeded. An
+// attempt still in flight when its window ends counts in the next window
+// too (a slow check must not escape the count), and is forgotten after that
+// (so an attempt never ended does not hold its place for ever).
 type Attempt struct {
-	f     *Failures
-	e     *entry
-	ended bool
+	f      *Failures
+	e      *entry
+	window int
+	ended  bool
 }
 
 // Begin counts an attempt from addr. It returns the attempt, or nil and how
@@ -97,7 +103,7 @@ func (f *Failures) Begin(ctx context.Context, addr string) (*Attempt, time.Durat
 		}
 		if e.failed+e.pending < f.cfg.Limit {
 			e.pending++
-			return &Attempt{f: f, e: e}, 0
+			return &Attempt{f: f, e: e, window: e.window}, 0
 		}
 		if e.changed == nil {
 			e.changed = make(chan struct{})
@@ -131,6 +137,12 @@ func (a *Attempt) end(failed bool) {
 	}
 	a.ended = true
 	e := a.e
+	switch {
+	case e.dropped || a.window < e.window-1:
+		return // forgotten with its window
+	case a.window == e.window-1:
+		e.carried--
+	}
 	e.pending--
 	if failed {
 		e.failed++
@@ -156,7 +168,7 @@ func (f *Failures) entry(addr string, now time.Time) *entry {
 			f.overflow = &entry{start: now}
 		}
 		if !now.Before(f.overflow.start.Add(f.cfg.Window)) {
-			f.overflow.start, f.overflow.failed = now, 0
+			f.overflow.next(now)
 		}
 		return f.overflow
 	}
@@ -166,9 +178,9 @@ func (f *Failures) entry(addr string, now time.Time) *entry {
 	return e
 }
 
-// expire ends the windows that are over, oldest first: entries with nothing
-// in flight are dropped, the others start a new window with no failures.
-// Called with f.mu held.
+// expire ends the windows that are over, oldest first: entries with
+// attempts in flight start a new window, the others are dropped. Called with
+// f.mu held.
 func (f *Failures) expire(now time.Time) {
 	for {
 		front := f.order.Front()
@@ -179,17 +191,31 @@ func (f *Failures) expire(now time.Time) {
 		if now.Before(e.start.Add(f.cfg.Window)) {
 			return
 		}
+		e.next(now)
 		if e.pending == 0 {
 			f.remove(e)
 			continue
 		}
-		e.start, e.failed = now, 0
 		f.order.MoveToBack(front)
+	}
+}
+
+// next starts a new window: no failures; attempts begun in the last window
+// and still in flight are carried, older ones forgotten.
+func (e *entry) next(now time.Time) {
+	e.pending -= e.carried
+	e.carried = e.pending
+	e.start, e.failed = now, 0
+	e.window++
+	if e.changed != nil {
+		close(e.changed)
+		e.changed = nil
 	}
 }
 
 func (f *Failures) remove(e *entry) {
 	f.order.Remove(e.elem)
 	e.elem = nil
+	e.dropped = true
 	delete(f.addrs, e.addr)
 }

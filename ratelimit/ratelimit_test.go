@@ -220,3 +220,37 @@ func TestAttemptInFlightAcrossTheWindowCountsInTheNext(t *testing.T) {
 		t.Fatal("the late failure was not counted")
 	}
 }
+
+// An attempt never ended (its caller panicked, say) is forgotten after the
+// window that carried it, and ending it then changes nothing.
+func TestAnAttemptNeverEndedIsForgotten(t *testing.T) {
+	f, clk := newTest(1, 0)
+	lost, _ := f.Begin(context.Background(), "a")
+	if a, _ := f.Begin(context.Background(), "b"); a == nil {
+		t.Fatal("another address is refused")
+	} else {
+		a.Succeeded()
+	}
+	clk.advance(time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if a, _ := f.Begin(ctx, "a"); a != nil {
+		t.Fatal("the attempt in flight was not carried into the next window")
+	}
+	clk.advance(time.Minute)
+	if len(f.addrs) != 1 || f.order.Len() != 1 {
+		t.Fatalf("%d addresses tracked", len(f.addrs))
+	}
+	a, _ := f.Begin(context.Background(), "a")
+	if a == nil {
+		t.Fatal("the attempt never ended still holds its place")
+	}
+	lost.Failed() // too late: ignored
+	a.Succeeded()
+	if len(f.addrs) != 0 {
+		t.Fatalf("%d addresses tracked after everything ended", len(f.addrs))
+	}
+	if !fail(f, "a") {
+		t.Fatal("the late failure was counted")
+	}
+}

@@ -8,7 +8,9 @@ type Layout struct {
 	SignedIn bool
 	User     string     // who is signed in: a username or "Team key"
 	Team     TeamLink   // the current team; empty on pages outside a team
-	Teams    []TeamLink // the team switcher
+	Switcher bool       // show the team switcher: more than one team
+	Teams    []TeamLink // the team switcher: the teams the session keeps
+	AllTeams string     // URL of the page with every team, when Teams are not all
 	CSRF     string     // token for the sign-out form
 	Flash    Flash
 }
@@ -106,6 +108,23 @@ type SecretDeletePage struct {
 	Name      string
 	Action    string
 	CancelURL string
+}
+
+// TeamListPage lists every team of the signed-in key.
+type TeamListPage struct {
+	Layout Layout
+	Teams  []TeamLink
+}
+
+// NoticePage reports a change that was made, when the flash message cannot
+// travel to the next page in the session.
+type NoticePage struct {
+	Layout    Layout
+	Heading   string
+	Message   string
+	Detail    string
+	BackURL   string
+	BackLabel string
 }
 
 // ErrorPage says what went wrong.
