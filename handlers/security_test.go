@@ -449,6 +449,7 @@ func TestCSRFTokenIsRenewedAtSignInAndSignOut(t *testing.T) {
 func TestCSRFTokenOfOneSessionDoesNotPassInAnother(t *testing.T) {
 	u := startUI(t)
 	attacker, victim := u.browser(), u.browser()
+	u.env.Member(t, "default", localapi.RoleUser, "mallory")
 	attacker.login(u.env.Key(t, "default", localapi.RoleUser, "mallory"))
 	victim.login(u.env.AdminKey)
 	token := pageToken(t, attacker.get("/teams/default/secrets"))
