@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"teamsecrets/cloud"
+	"teamsecrets/rules"
 )
 
 // Outcome is what happened to one name.
@@ -20,7 +21,8 @@ const (
 	Failed   Outcome = "failed"
 )
 
-// Result is one name's outcome and, for skipped, invalid and failed, why.
+// Result is one name's outcome and, for skipped, invalid and failed, why
+// (for added and replaced, a note).
 type Result struct {
 	Name    string
 	Outcome Outcome
@@ -66,6 +68,9 @@ func Apply(ctx context.Context, api Writer, entries []Entry, opts Options) ([]Re
 			r.Outcome = Added
 			if exists[e.Name] {
 				r.Outcome = Replaced
+			}
+			if !rules.EnvOverridable(e.Name) {
+				r.Reason = "its name has '-' or '.': teamsecrets run cannot set it"
 			}
 			if !opts.DryRun {
 				writes = append(writes, cloud.NamedValue{Name: e.Name, Value: e.Value})
