@@ -11,10 +11,9 @@ import (
 
 // Only these words may describe a source that could not be read: none
 // quotes the input.
-var parseErrorRE = regexp.MustCompile(`^not valid (TOML|\.env)( at line \d+)?: (` +
+var parseErrorRE = regexp.MustCompile(`^the TOML has no \[context\.secrets\] table$|^not valid (TOML|\.env)( at line \d+)?: (` +
 	`(column \d+: )?check the quotes, brackets and '=' there|` +
 	`the text could not be read as (TOML|KEY=value lines)|` +
-	`there is no \[context\.secrets\] table|` +
 	`a name may hold only letters, digits and '_', '\.', '-', and each line needs KEY=value|` +
 	`a name cannot contain a space|` +
 	`each line needs KEY=value, with nothing after a closing quote|` +

@@ -44,6 +44,9 @@ type ParseError struct {
 }
 
 func (e *ParseError) Error() string {
+	if e == ErrNoSecretsTable {
+		return "the TOML has no [context.secrets] table"
+	}
 	what := map[Format]string{FormatTOML: "TOML", FormatDotEnv: ".env"}[e.Format]
 	if e.Line > 0 {
 		return fmt.Sprintf("not valid %s at line %d: %s", what, e.Line, e.Msg)
