@@ -16,6 +16,10 @@ import (
 	"teamsecrets/views"
 )
 
+// MaxImportSecrets bounds one import through the page, so its writes and
+// its result page stay well within the server's time and size.
+const MaxImportSecrets = 5000
+
 // importWriteTimeout bounds the writes of one import: many documents, each
 // attempt bounded by the client's own limit, all finished before the
 // server's 60 s write timeout.
@@ -90,6 +94,10 @@ func (a *App) secretImportSave(c echo.Context) error {
 	}
 	if len(entries) == 0 {
 		msg := "There are no secrets in it: no KEY=value lines."
+		return a.render(c, http.StatusUnprocessableEntity, views.SecretImportView(a.importPage(c, f, msg)))
+	}
+	if len(entries) > MaxImportSecrets {
+		msg := fmt.Sprintf("It holds %d secrets; one import takes at most %d. Split it, or use the teamsecrets import command.", len(entries), MaxImportSecrets)
 		return a.render(c, http.StatusUnprocessableEntity, views.SecretImportView(a.importPage(c, f, msg)))
 	}
 	results, err := importer.Apply(c.Request().Context(), importWriter{a: a, key: s.APIKey, teamID: team.ID}, entries,

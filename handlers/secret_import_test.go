@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -159,6 +160,14 @@ func TestImportPageUploadsAFile(t *testing.T) {
 	}
 }
 
+func manyNames(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "N%d=x\n", i)
+	}
+	return b.String()
+}
+
 // A failed submission shows the form again with what went wrong, the text
 // and file never sent back.
 func TestImportPageRejectsBadInputAndKeepsNothing(t *testing.T) {
@@ -177,6 +186,7 @@ func TestImportPageRejectsBadInputAndKeepsNothing(t *testing.T) {
 		{"a pasted value alone", map[string]string{"text": importCanary + "\n"}, nil, "each line needs KEY=value"},
 		{"TOML without secrets", map[string]string{"text": "[cloud]\napi = \"x\"\n"}, nil, "the TOML has no [context.secrets] table"},
 		{"only comments", map[string]string{"text": "# nothing here\n"}, nil, "There are no secrets in it"},
+		{"too many", map[string]string{"text": "A=" + importCanary + "\n" + manyNames(5001)}, nil, "It holds 5002 secrets; one import takes at most 5000."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
