@@ -58,7 +58,7 @@ query SecretValue ($name: String!) {
 }
 `
 
-// run: one secret's value (batches of many are built in code, see values.go).
+// run: one secret's value (batches of many are built in code, see client.go).
 func SecretValue(
 	ctx_ context.Context,
 	client_ graphql.Client,
