@@ -104,6 +104,13 @@ Commands:
   teamsecrets member add --team SLUG --role ROLE --user NAME
                                                     give a user a role in a team (or change it)
   teamsecrets store check                           SQLite integrity check of the store
+  teamsecrets run [--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]
+                                                    start COMMAND with the team's secrets as
+                                                    PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)
+  teamsecrets import [--team SLUG] [--overwrite] [--dry-run] FILE... | --from-env
+                                                    add local secrets (config.toml, .env,
+                                                    environment) to the team
+  (run and import: --api-url, and the key in TEAMSECRETS_API_KEY or --key-file)
 `)
 		}
 	}

@@ -40,6 +40,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return serveCmd(ctx, "api", args[1:], stdout, stderr, false)
 		case "team", "key", "member", "store":
 			return admin(ctx, args, stdout, stderr)
+		case "run":
+			return runCmd(ctx, args[1:], stdout, stderr)
+		case "import":
+			return importCmd(ctx, args[1:], stdout, stderr)
 		}
 	}
 	return serveCmd(ctx, "", args, stdout, stderr, true)

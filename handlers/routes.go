@@ -44,6 +44,13 @@ func (a *App) routes() http.Handler {
 	team.GET("/:name/delete", a.secretDelete, a.requireWriter)
 	team.POST("/:name/delete", a.secretRemove, a.requireWriter)
 
+	// Import takes uploads up to 1 MiB: its own body limit, outside the
+	// pages group's, read before the CSRF check parses the form.
+	imports := []echo.MiddlewareFunc{noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		a.importBodyLimit, a.csrf, a.requireSession, a.teamScope, a.requireWriter}
+	e.GET("/teams/:slug/secrets/import", a.secretImport, imports...)
+	e.POST("/teams/:slug/secrets/import", a.secretImportSave, imports...)
+
 	// Cross-origin writes are refused before they reach echo, whatever token
 	// they carry.
 	cop := http.NewCrossOriginProtection()

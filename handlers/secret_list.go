@@ -65,7 +65,7 @@ func (a *App) secretList(c echo.Context) error {
 // names is not modified.
 func buildSecretList(slug string, names []string, q listQuery) views.SecretListPage {
 	p := views.SecretListPage{
-		NewURL: newURL(slug), ListURL: listURL(slug), Query: q.Search,
+		NewURL: newURL(slug), Import: importURL(slug), ListURL: listURL(slug), Query: q.Search,
 		PerPage: q.PerPage, PerPages: perPages, SortDesc: q.Desc, Total: len(names),
 	}
 	if !slices.IsSortedFunc(names, compareNames) {

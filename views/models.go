@@ -55,6 +55,7 @@ type SecretListPage struct {
 	Layout   Layout
 	ReadOnly bool
 	NewURL   string
+	Import   string // the Import page's URL
 	ListURL  string // the list without search, sort or paging
 	Query    string
 	Sort     string // "name" or "-name"
