@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"teamsecrets/handlers"
 	"teamsecrets/localapi"
 )
 
@@ -71,7 +72,6 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "no-store")
 		io.WriteString(w, "ok\n")
 	})
@@ -138,7 +138,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 	slog.Info("listening", "addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           handlers.SecurityHeaders(mux, cfg.SecureCookies),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -458,3 +458,29 @@ func TestWeakBootstrapKeyIsRefusedAtStartup(t *testing.T) {
 		}
 	}
 }
+
+// Every response of the server carries the security headers: the API's,
+// /healthz and the router's own redirects too, with HSTS behind a TLS
+// proxy (--secure-cookies).
+func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
+	c := startChild(t, t.TempDir(), "--addr", "127.0.0.1:0", "--secure-cookies")
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", "/healthz", ""},
+		{"POST", "/graphql", `{"query":"{ api { version } }"}`},
+		{"GET", "/graphql", ""},
+		{"GET", "/teams/default/secrets//rotate", ""},
+		{"GET", "/login", ""},
+	} {
+		req, _ := http.NewRequest(tc.method, c.url+tc.path, strings.NewReader(tc.body))
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		h := res.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Strict-Transport-Security") == "" || h.Get("Referrer-Policy") != "no-referrer" {
+			t.Errorf("%s %s (%d): headers %v", tc.method, tc.path, res.StatusCode, h)
+		}
+	}
+}

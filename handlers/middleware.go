@@ -33,7 +33,11 @@ func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 const hsts = "max-age=31536000"
 
 func (a *App) setSecurityHeaders(h http.Header, r *http.Request) {
-	if a.overTLS(r) {
+	setSecurityHeaders(h, a.overTLS(r))
+}
+
+func setSecurityHeaders(h http.Header, overTLS bool) {
+	if overTLS {
 		h.Set("Strict-Transport-Security", hsts)
 	}
 	h.Set("Content-Security-Policy", csp)
@@ -42,6 +46,16 @@ func (a *App) setSecurityHeaders(h http.Header, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+}
+
+// SecurityHeaders wraps a whole server, so that every response carries the
+// security headers: the API's, /healthz and the router's own redirects
+// too. secureCookies means TLS ends at a proxy in front (HSTS then too).
+func SecurityHeaders(h http.Handler, secureCookies bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header(), secureCookies || r.TLS != nil)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // noStore keeps pages out of every cache: they show who is signed in and

@@ -2,21 +2,31 @@ package localapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/formatter"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // A document is measured before graphql-go sees it: graphql-go's validation
 // and execution cost grow faster than the document (overlapping fields are
-// compared pairwise, aliases multiply work, fragments multiply fields), so
-// every bound here is counted in one linear pass over the parsed document.
-// A document over a bound is refused whole, before anything runs: no
-// partial writes.
+// compared pairwise, aliases multiply work, fragments multiply fields,
+// variables multiply where they are used), so every bound here is counted
+// in one linear pass over the parsed document. A document over a bound is
+// refused whole, before anything runs: no partial writes.
+//
+// One parser decides: the document is parsed here (gqlparser, the
+// reference grammar) and graphql-go runs that parse printed back as text,
+// never the client's text. A document the two parsers would read
+// differently (graphql-go's lexer also takes Go-style escapes such as
+// "\x41") therefore cannot be measured as one thing and run as another; a
+// document gqlparser refuses is refused.
 
 // costError is a refusal with the rule that was broken; its message never
 // quotes the document (a literal may be a secret value).
@@ -28,33 +38,43 @@ func refuse(format string, args ...any) *costError {
 	return &costError{msg: fmt.Sprintf(format, args...)}
 }
 
-// document is a parsed GraphQL document and what the fast path needs of it.
+// document is a parsed GraphQL document, the text graphql-go runs, and
+// what the fast path needs of it.
 type document struct {
 	doc       *ast.QueryDocument
+	text      string // doc printed back: what graphql-go runs
 	plain     bool   // exactly the plain secret_names query
 	plainName string // its operation name, if plain
 }
 
-// parseDocument parses query under the token limit. A syntax error is left
-// for graphql-go to report in its usual words; the document is then nil.
+// parseDocument parses query under the token limit and prints it back for
+// graphql-go.
 func parseDocument(query string, l Limits) (*document, *costError) {
 	if len(query) > l.MaxQueryBytes {
 		return nil, refuse("Query too large: documents may be at most %d KiB", l.MaxQueryBytes>>10)
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, l.MaxTokens)
 	if err != nil {
-		if isTokenLimit(err) {
+		if strings.Contains(err.Error(), "exceeded token limit") {
 			return nil, refuse("Query too complex: documents may have at most %d tokens", l.MaxTokens)
 		}
-		return nil, nil
+		return nil, refuse("Invalid query: %s", syntaxMessage(err))
 	}
-	d := &document{doc: doc}
+	var b strings.Builder
+	formatter.NewFormatter(&b, formatter.WithIndent(" ")).FormatQueryDocument(doc)
+	d := &document{doc: doc, text: b.String()}
 	d.plainName, d.plain = plainNamesOperation(doc)
 	return d, nil
 }
 
-func isTokenLimit(err error) bool {
-	return strings.Contains(err.Error(), "exceeded token limit")
+// syntaxMessage says where gqlparser stopped, without the token it quotes
+// (a broken literal may be a secret value).
+func syntaxMessage(err error) string {
+	var gerr *gqlerror.Error
+	if errors.As(err, &gerr) && len(gerr.Locations) > 0 {
+		return fmt.Sprintf("syntax error at line %d, column %d", gerr.Locations[0].Line, gerr.Locations[0].Column)
+	}
+	return "syntax error"
 }
 
 // isMutation reports whether the operation that runs is a mutation.
@@ -68,11 +88,13 @@ func (d *document) isMutation(operationName string) bool {
 }
 
 // measure checks the document against the limits. vars are the request's
-// variables, for the size of the values set_secret would write.
-func (d *document) measure(l Limits, vars map[string]any) *costError {
-	m := measurer{limits: l, doc: d.doc}
+// variables: where a field uses one, its value counts there, as graphql-go
+// will build it there (a default value counts when the variable is not
+// sent).
+func (d *document) measure(l Limits, vars map[string]json.RawMessage) *costError {
+	m := measurer{limits: l, doc: d.doc, vars: vars}
 	if len(d.doc.Fragments) > 0 {
-		m.fragSize, m.fragRoot, m.fragLists, m.onStack = map[fragAt]int{}, map[string]int{}, map[string]int{}, map[string]bool{}
+		m.frag, m.fragRoot, m.fragLists, m.onStack = map[fragAt]cost{}, map[string]int{}, map[string]int{}, map[string]bool{}
 	}
 	for _, f := range d.doc.Fragments {
 		if err := m.literals(f.SelectionSet); err != nil {
@@ -80,6 +102,8 @@ func (d *document) measure(l Limits, vars map[string]any) *costError {
 		}
 	}
 	for _, op := range d.doc.Operations {
+		m.op = op
+		m.varSize = map[string]int{}
 		for _, v := range op.VariableDefinitions {
 			if err := checkLiteral(v.DefaultValue); err != nil {
 				return err
@@ -95,16 +119,16 @@ func (d *document) measure(l Limits, vars map[string]any) *costError {
 		if roots > l.MaxRootFields {
 			return refuse("Query too large: an operation may select at most %d top-level fields (aliases count); split it into several requests", l.MaxRootFields)
 		}
-		size, err := m.size(op.SelectionSet, 1)
+		c, err := m.size(op.SelectionSet, 1, false)
 		if err != nil {
 			return err
 		}
-		m.total += size
-		if m.total > l.MaxFields {
-			return refuse("Query too large: a document may select at most %d fields in all (fragments expanded)", l.MaxFields)
+		m.total.add(c)
+		if err := m.check(m.total); err != nil {
+			return err
 		}
 		if op.Operation == ast.Mutation {
-			if err := m.writes(op.SelectionSet, vars); err != nil {
+			if err := m.writes(op.SelectionSet); err != nil {
 				return err
 			}
 		}
@@ -112,79 +136,181 @@ func (d *document) measure(l Limits, vars map[string]any) *costError {
 	return nil
 }
 
+// cost is what a selection set expands to.
+type cost struct {
+	fields   int // fields, introspection fields weighted
+	argBytes int // argument values, variables expanded where used
+}
+
+func (c *cost) add(o cost) { c.fields += o.fields; c.argBytes += o.argBytes }
+
+func (m *measurer) over(c cost) bool {
+	return c.fields > m.limits.MaxFields || c.argBytes > m.limits.MaxWriteBytes
+}
+
+func (m *measurer) check(c cost) *costError {
+	if c.fields > m.limits.MaxFields {
+		return refuse("Query too large: a document may select at most %d fields in all (fragments expanded; a field of __schema or __type counts %d)", m.limits.MaxFields, introspectionWeight)
+	}
+	if c.argBytes > m.limits.MaxWriteBytes {
+		return refuse("Query too large: a document's arguments may come to at most %d MiB, counting a variable each time it is used; nothing was written", m.limits.MaxWriteBytes>>20)
+	}
+	return nil
+}
+
+// introspectionWeight is what a field inside __schema or __type counts:
+// their lists (every type, every field of every type) multiply each field
+// asked for, and their answers are not counted by the response budget.
+// The standard introspection query (about 180 fields) still fits.
+const introspectionWeight = 20
+
 type measurer struct {
 	limits    Limits
 	doc       *ast.QueryDocument
-	total     int
-	fragSize  map[fragAt]int // fields a fragment expands to, by where it is spread
-	fragRoot  map[string]int // top-level fields a fragment adds where it is spread
-	fragLists map[string]int // of which team-wide lists
-	onStack   map[string]bool
-	lists     int // root fields that return a team-wide list
+	op        *ast.OperationDefinition
+	vars      map[string]json.RawMessage
+	varSize   map[string]int // per operation: a variable's value as JSON, sent or default
+	total     cost
+	frag      map[fragAt]cost // a fragment's cost, by where it is spread
+	fragRoot  map[string]int  // top-level fields a fragment adds where it is spread
+	fragLists map[string]int  // of which team-wide lists
+	onStack   map[string]bool // nil maps when the document has no fragments
+	lists     int             // root fields that return a team-wide list
 }
 
-// listFields return a whole team's list: each alias of one repeats it.
-var listFields = map[string]bool{"secret_names": true, "tenant": true, "user": true}
+// listFields return a whole team's list (or the schema's): each alias of
+// one repeats it.
+var listFields = map[string]bool{"secret_names": true, "tenant": true, "user": true, "__schema": true, "__type": true}
 
-// size counts the fields of a selection set, fragments expanded, and
-// enforces the depth limit. It stops counting past the field limit, so a
-// fragment bomb costs no more than the limit.
-func (m *measurer) size(set ast.SelectionSet, depth int) (int, *costError) {
+// fragAt is a fragment spread at a depth, inside introspection or not:
+// the limits depend on both.
+type fragAt struct {
+	name          string
+	depth         int
+	introspection bool
+}
+
+// size counts the fields and argument bytes of a selection set, fragments
+// expanded, and enforces the depth limit. It stops counting past a limit,
+// so a fragment bomb costs no more than the limit.
+func (m *measurer) size(set ast.SelectionSet, depth int, introspection bool) (cost, *costError) {
 	if depth > m.limits.MaxDepth {
-		return 0, refuse("Query too deep: selections may nest at most %d levels", m.limits.MaxDepth)
+		return cost{}, refuse("Query too deep: selections may nest at most %d levels", m.limits.MaxDepth)
 	}
-	n := 0
+	var n cost
 	for _, sel := range set {
-		var k int
+		var k cost
 		var err *costError
 		switch s := sel.(type) {
 		case *ast.Field:
-			k, err = m.size(s.SelectionSet, depth+1)
-			k++
+			in := introspection || s.Name == "__schema" || s.Name == "__type"
+			k, err = m.size(s.SelectionSet, depth+1, in)
+			k.fields++
+			if in {
+				k.fields += introspectionWeight - 1
+			}
+			k.argBytes += m.argumentBytes(s.Arguments) + m.directiveBytes(s.Directives)
 		case *ast.InlineFragment:
-			k, err = m.size(s.SelectionSet, depth)
+			k, err = m.size(s.SelectionSet, depth, introspection)
+			k.argBytes += m.directiveBytes(s.Directives)
 		case *ast.FragmentSpread:
-			k, err = m.fragment(s.Name, depth)
+			k, err = m.fragment(s.Name, depth, introspection)
+			k.argBytes += m.directiveBytes(s.Directives)
 		}
 		if err != nil {
-			return 0, err
+			return cost{}, err
 		}
-		n += k
-		if n > m.limits.MaxFields {
+		n.add(k)
+		if m.over(n) {
 			return n, nil
 		}
 	}
 	return n, nil
 }
 
-// fragAt is a fragment spread at a depth: the depth limit depends on it.
-type fragAt struct {
-	name  string
-	depth int
-}
-
-func (m *measurer) fragment(name string, depth int) (int, *costError) {
-	if n, ok := m.fragSize[fragAt{name, depth}]; ok {
-		return n, nil
+func (m *measurer) fragment(name string, depth int, introspection bool) (cost, *costError) {
+	at := fragAt{name, depth, introspection}
+	if c, ok := m.frag[at]; ok {
+		return c, nil
 	}
 	f := m.doc.Fragments.ForName(name)
 	if f == nil {
-		return 0, nil // graphql-go reports the unknown fragment
+		return cost{}, refuse("Invalid query: unknown fragment %q", name)
 	}
 	if m.onStack[name] {
-		return 0, refuse("Invalid query: fragment %q spreads itself", name)
+		return cost{}, refuse("Invalid query: fragment %q spreads itself", name)
 	}
 	m.onStack[name] = true
 	defer delete(m.onStack, name)
-	n, err := m.size(f.SelectionSet, depth)
+	c, err := m.size(f.SelectionSet, depth, introspection)
 	if err == nil {
-		m.fragSize[fragAt{name, depth}] = n
+		m.frag[at] = c
 	}
-	return n, err
+	return c, err
+}
+
+func (m *measurer) argumentBytes(args ast.ArgumentList) int {
+	n := 0
+	for _, a := range args {
+		n += len(a.Name) + m.valueBytes(a.Value)
+	}
+	return n
+}
+
+func (m *measurer) directiveBytes(ds ast.DirectiveList) int {
+	n := 0
+	for _, d := range ds {
+		n += len(d.Name) + m.argumentBytes(d.Arguments)
+	}
+	return n
+}
+
+// valueBytes is about the JSON size of an argument value, each variable
+// counted (once measured) every time it is used.
+func (m *measurer) valueBytes(v *ast.Value) int {
+	if v == nil {
+		return 0
+	}
+	switch v.Kind {
+	case ast.Variable:
+		return m.variableBytes(v.Raw)
+	case ast.StringValue, ast.BlockValue:
+		return len(v.Raw) + 2
+	case ast.ListValue, ast.ObjectValue:
+		n := 2
+		for _, c := range v.Children {
+			n += len(c.Name) + 4 + m.valueBytes(c.Value)
+			if n > m.limits.MaxWriteBytes {
+				return n // enough to refuse; stop counting
+			}
+		}
+		return n
+	}
+	return len(v.Raw)
+}
+
+// variableBytes is the size of a variable's value: as sent, or else its
+// default, which graphql-go fills in.
+func (m *measurer) variableBytes(name string) int {
+	if n, ok := m.varSize[name]; ok {
+		return n
+	}
+	m.varSize[name] = 0 // a default that names variables cannot recurse
+	n := 0
+	if v, sent := m.vars[name]; sent {
+		n = compactBytes(v)
+	} else if m.op != nil {
+		if def := m.op.VariableDefinitions.ForName(name); def != nil {
+			n = m.valueBytes(def.DefaultValue)
+		}
+	}
+	m.varSize[name] = n
+	return n
 }
 
 // rootFields counts the fields an operation's top level selects, through
-// inline fragments and fragment spreads.
+// inline fragments and fragment spreads, and the team-wide lists among
+// them.
 func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 	n := 0
 	for _, sel := range set {
@@ -194,7 +320,7 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 			if listFields[s.Name] {
 				m.lists++
 				if m.lists > m.limits.MaxListFields {
-					return 0, refuse("Query too large: a document may ask for team-wide lists (secret_names, tenant, user) at most %d times", m.limits.MaxListFields)
+					return 0, refuse("Query too large: a document may ask for team-wide lists (secret_names, tenant, user, __schema, __type) at most %d times", m.limits.MaxListFields)
 				}
 			}
 		case *ast.InlineFragment:
@@ -210,7 +336,7 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 			}
 			f := m.doc.Fragments.ForName(s.Name)
 			if f == nil {
-				continue
+				return 0, refuse("Invalid query: unknown fragment %q", s.Name)
 			}
 			if m.onStack[s.Name] {
 				return 0, refuse("Invalid query: fragment %q spreads itself", s.Name)
@@ -298,7 +424,7 @@ func column(v *ast.Value) int {
 // writes adds up the values a mutation's set_secret fields would store and
 // refuses the whole document when one is over the value limit or all
 // together are over the write budget, before the first one is written.
-func (m *measurer) writes(set ast.SelectionSet, vars map[string]any) *costError {
+func (m *measurer) writes(set ast.SelectionSet) *costError {
 	total := 0
 	var walk func(ast.SelectionSet, int) *costError
 	walk = func(set ast.SelectionSet, depth int) *costError {
@@ -311,7 +437,7 @@ func (m *measurer) writes(set ast.SelectionSet, vars map[string]any) *costError 
 				if s.Name != "set_secret" {
 					continue
 				}
-				n := setSecretValueBytes(s, vars)
+				n := m.setSecretValueBytes(s)
 				if n > MaxValueBytes {
 					return refuse("Invalid value: larger than the %d KiB limit; nothing was written", MaxValueBytes>>10)
 				}
@@ -338,55 +464,56 @@ func (m *measurer) writes(set ast.SelectionSet, vars map[string]any) *costError 
 
 // setSecretValueBytes is the size of the JSON value a set_secret field
 // would store: from an inline literal, a variable, or a variable holding
-// the whole input.
-func setSecretValueBytes(f *ast.Field, vars map[string]any) int {
+// the whole input (sent, or its default).
+func (m *measurer) setSecretValueBytes(f *ast.Field) int {
 	in := f.Arguments.ForName("input")
 	if in == nil || in.Value == nil {
 		return 0
 	}
 	switch in.Value.Kind {
 	case ast.Variable:
-		input, _ := vars[in.Value.Raw].(map[string]any)
-		return jsonBytes(input["value"])
-	case ast.ObjectValue:
-		for _, c := range in.Value.Children {
-			if c.Name == "value" {
-				return valueBytes(c.Value, vars)
+		if v, sent := m.vars[in.Value.Raw]; sent {
+			var input struct {
+				Value json.RawMessage `json:"value"`
 			}
+			json.Unmarshal(v, &input)
+			return compactBytes(input.Value)
+		}
+		if def := m.op.VariableDefinitions.ForName(in.Value.Raw); def != nil && def.DefaultValue != nil {
+			if c := def.DefaultValue.Children.ForName("value"); c != nil {
+				return m.valueBytes(c)
+			}
+		}
+	case ast.ObjectValue:
+		if c := in.Value.Children.ForName("value"); c != nil {
+			return m.valueBytes(c)
 		}
 	}
 	return 0
 }
 
-// valueBytes approximates the JSON size of a literal; variables count by
-// their JSON.
-func valueBytes(v *ast.Value, vars map[string]any) int {
-	if v == nil {
-		return 0
-	}
-	switch v.Kind {
-	case ast.Variable:
-		return jsonBytes(vars[v.Raw])
-	case ast.StringValue, ast.BlockValue:
-		return len(v.Raw) + 2
-	case ast.ListValue, ast.ObjectValue:
-		n := 2
-		for _, c := range v.Children {
-			n += len(c.Name) + 4 + valueBytes(c.Value, vars)
+// compactBytes is the size of a JSON text without insignificant space: no
+// more than the value takes once decoded and encoded again.
+func compactBytes(raw json.RawMessage) int {
+	n, inString, escaped := 0, false, false
+	for _, c := range raw {
+		switch {
+		case inString:
+			n++
+			if escaped {
+				escaped = false
+			} else if c == '\\' {
+				escaped = true
+			} else if c == '"' {
+				inString = false
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		default:
+			n++
+			if c == '"' {
+				inString = true
+			}
 		}
-		return n
 	}
-	return len(v.Raw)
-}
-
-// jsonBytes is the size of a variable's value as JSON (0 when absent).
-func jsonBytes(v any) int {
-	if v == nil {
-		return 0
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return 0
-	}
-	return len(b)
+	return n
 }

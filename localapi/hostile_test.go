@@ -82,7 +82,7 @@ func TestOverlappingFieldsAreRefusedCheaply(t *testing.T) {
 			" fragment C on query_root{...D ...D ...D ...D} fragment D on query_root{...E ...E ...E ...E}" +
 			" fragment E on query_root{user{id} user{id} user{id} user{id} user{id} user{id} user{id} user{id}}", "at most"},
 		{"fragment cycle", "query{...A} fragment A on query_root{...B} fragment B on query_root{...A}", "spreads itself"},
-		{"too deep", "query Q{" + strings.Repeat("user{memberships{", 7) + "id" + strings.Repeat("}}", 7) + "}", "too deep"},
+		{"too deep", "query Q{" + strings.Repeat("user{memberships{", 8) + "id" + strings.Repeat("}}", 8) + "}", "too deep"},
 		{"1,001 root fields", "{" + repeat(" a%d: api{version}", 1001) + "}", "at most 1000 top-level fields"},
 		{"query over 64 KiB", "{secret_names}" + strings.Repeat(" ", 70<<10), "at most 64 KiB"},
 		{"token flood", "{api(" + strings.Repeat("a:1 ", 15000) + "){version}}", "tokens"},
@@ -160,9 +160,9 @@ func TestAliasedWritesAreRefusedWholeBeforeAnyWrite(t *testing.T) {
 		return "mutation($v: JSON!){" + repeat(` a%d:set_secret(input:{name:"S%[1]d",value:$v}){success}`, n) + "}"
 	}
 	mustRefuseCheaply(t, env, env.AdminKey, doc(1150), map[string]any{"v": value}, "at most 1000 top-level fields")
-	mustRefuseCheaply(t, env, env.AdminKey, doc(999), map[string]any{"v": value}, "at most 4 MiB of values")
+	mustRefuseCheaply(t, env, env.AdminKey, doc(999), map[string]any{"v": value}, "at most 4 MiB")
 	inputVar := "mutation($in: set_secret_input!){" + repeat(` a%d: set_secret(input:$in){success}`, 100) + "}"
-	mustRefuseCheaply(t, env, env.AdminKey, inputVar, map[string]any{"in": map[string]any{"name": "S", "value": value}}, "at most 4 MiB of values")
+	mustRefuseCheaply(t, env, env.AdminKey, inputVar, map[string]any{"in": map[string]any{"name": "S", "value": value}}, "at most 4 MiB")
 	oneTooBig := `mutation($big: JSON!){ a: set_secret(input:{name:"OK", value:"v"}){success} b: set_secret(input:{name:"BIG", value:$big}){success}}`
 	mustRefuseCheaply(t, env, env.AdminKey, oneTooBig, map[string]any{"big": strings.Repeat("x", localapi.MaxValueBytes)}, "nothing was written")
 
@@ -332,3 +332,72 @@ func TestMutationPastTheDeadlineReportsEachWrite(t *testing.T) {
 	}
 	t.Logf("%d of 300 writes done within the deadline, each reported", len(names))
 }
+
+// Found by a review of the first fixes: variables used many times (sent or
+// by default), text that the two GraphQL parsers read differently, and
+// introspection answers outside the response budget.
+func TestVariablesParsersAndIntrospectionCannotEscapeTheLimits(t *testing.T) {
+	env := apitest.Start(t)
+	zeros := make([]int, 450_000)
+	tests := []struct {
+		name, key, doc string
+		vars           any
+		inMsg          string
+	}{
+		{"unsent variable's default, used 10,000 times", "",
+			`mutation($v:JSON="` + strings.Repeat("x", 30000) + `"){set_secret(input:{name:"A",value:[` + strings.Repeat("$v,", 10000) + `]}){success}}`, nil, "at most 4 MiB"},
+		{"large variable used 150 times", "",
+			`mutation($v:JSON){set_secret(input:{name:"A",value:[` + strings.Repeat("$v,", 150) + `]}){success}}`, map[string]any{"v": zeros}, "at most 4 MiB"},
+		{"input variable's default, 990 aliases", env.AdminKey,
+			`mutation($i:set_secret_input={name:"BIG2",value:"` + strings.Repeat("y", 30000) + `"}){` + repeat(" a%d:set_secret(input:$i){success}", 990) + `}`, nil, "at most 4 MiB"},
+		{"Go-style escape graphql-go would take", env.AdminKey,
+			"{" + repeat(" a%d:secret_names", 10) + ` z:secret_value(name:"\x43ANARY")}`, nil, "Invalid query"},
+		{"escape hiding a write past the limit", env.AdminKey,
+			`mutation($i:set_secret_input!){` + repeat(" x%d:set_secret(input:$i){success}", 900) + ` q:set_secret(input:{name:"\x41",value:1}){success}}`,
+			map[string]any{"i": map[string]any{"name": "BIG", "value": strings.Repeat("x", 65000)}}, "Invalid query"},
+		{"escape hiding 1e400", "", `mutation{set_secret(input:{name:"N1",value:1e400}){success} x:set_secret(input:{name:"\x41",value:1}){success}}`, nil, "Invalid"},
+		{"introspection aliases", env.AdminKey, "{__schema{types{" + repeat(" a%d:description", 300) + "}}}", nil, "at most 5000 fields"},
+		{"introspection lists aliased", env.AdminKey, "{" + repeat(" a%d:__schema{queryType{name}}", 11) + "}", nil, "team-wide lists"},
+		{"unknown fragment", "", "query{...Nope}", nil, "unknown fragment"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mustRefuseCheaply(t, env, tt.key, tt.doc, tt.vars, tt.inMsg)
+		})
+	}
+	if got := string(env.Do(t, env.AdminKey, "", docSecretNames, nil).Data["secret_names"]); got != "[]" {
+		t.Fatalf("a refused document wrote %s", got)
+	}
+
+	// Introspection: the standard query works with a key, not without one.
+	r := env.Do(t, env.AdminKey, "", introspectionQuery, nil)
+	mustOK(t, r)
+	if !strings.Contains(string(r.Data["__schema"]), "set_secret") {
+		t.Fatalf("introspection: %.200s", r.Data["__schema"])
+	}
+	if r := env.Do(t, "", "", introspectionQuery, nil); len(r.Errors) == 0 && strings.Contains(string(r.Data["__schema"]), "set_secret") {
+		t.Fatal("introspection answered without a key")
+	}
+}
+
+// introspectionQuery is the one GraphiQL and most tools send.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`

@@ -38,7 +38,7 @@ func DefaultLimits() Limits {
 		MaxRootFields:    1_000,
 		MaxFields:        5_000,
 		MaxListFields:    10,
-		MaxDepth:         12,
+		MaxDepth:         15,
 		MaxOverlapPairs:  10_000,
 		MaxResponseBytes: 4 << 20,
 		MaxWriteBytes:    4 << 20,

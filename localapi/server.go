@@ -59,6 +59,12 @@ func NewServer(schemaSDL string, store *Store, version string, opts ...Option) (
 		graphql.OverlapValidationLimit(s.limits.MaxOverlapPairs),
 		graphql.Logger(newPanicLog()),
 		graphql.PanicHandler(panicAsInternalError{}),
+		// The schema is public (schema.graphql), but its answers are not
+		// counted by the response budget: only callers with a key ask.
+		graphql.RestrictIntrospection(func(ctx context.Context) bool {
+			_, err := identify(ctx)
+			return err == nil
+		}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("parse schema: %w", err)
@@ -75,7 +81,10 @@ type request struct {
 	Variables     json.RawMessage `json:"variables"`
 }
 
-func (r *request) variables() (map[string]interface{}, error) {
+// variables returns each variable's JSON as sent, without building it:
+// a document is measured first, and only a document within its limits
+// has its variables decoded (decodeVariables).
+func (r *request) variables() (map[string]json.RawMessage, error) {
 	raw := bytes.TrimSpace(r.Variables)
 	if len(raw) > 0 && raw[0] == '"' {
 		var s string
@@ -87,11 +96,27 @@ func (r *request) variables() (map[string]interface{}, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber() // keep large integers in JSON values exact
-	var vars map[string]interface{}
-	if err := dec.Decode(&vars); err != nil {
+	var vars map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &vars); err != nil {
 		return nil, err
+	}
+	return vars, nil
+}
+
+// decodeVariables builds the values graphql-go takes.
+func decodeVariables(raw map[string]json.RawMessage) (map[string]interface{}, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	vars := make(map[string]interface{}, len(raw))
+	for name, r := range raw {
+		dec := json.NewDecoder(bytes.NewReader(r))
+		dec.UseNumber() // keep large integers in JSON values exact
+		var v interface{}
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		vars[name] = v
 	}
 	return vars, nil
 }
@@ -117,7 +142,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "Request body must be JSON: {\"query\": ..., \"variables\": ...}")
 		return
 	}
-	vars, err := req.variables()
+	rawVars, err := req.variables()
 	if err != nil {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
 		return
@@ -140,35 +165,38 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := s.docs.get(req.Query)
-	var cerr *costError
 	if doc == nil {
-		doc, cerr = parseDocument(req.Query, s.limits)
-		if doc != nil {
-			s.docs.put(req.Query, doc)
-		}
-	}
-	if doc != nil {
-		if len(vars) == 0 && doc.isPlainNames(req.OperationName) {
-			s.serveSecretNames(r.Context(), w, c)
+		var cerr *costError
+		if doc, cerr = parseDocument(req.Query, s.limits); cerr != nil {
+			writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
 			return
 		}
-		cerr = doc.measure(s.limits, vars)
+		s.docs.put(req.Query, doc)
 	}
-	if cerr != nil {
+	if len(rawVars) == 0 && doc.isPlainNames(req.OperationName) {
+		s.serveSecretNames(r.Context(), w, c)
+		return
+	}
+	if cerr := doc.measure(s.limits, rawVars); cerr != nil {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
+		return
+	}
+	vars, err := decodeVariables(rawVars)
+	if err != nil {
+		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
 		return
 	}
 
 	var ctx context.Context
 	var cancel context.CancelFunc
-	if doc != nil && doc.isMutation(req.OperationName) {
+	if doc.isMutation(req.OperationName) {
 		ctx, cancel = context.WithCancel(withWriteDeadline(r.Context(), time.Now().Add(s.limits.Timeout)))
 	} else {
 		ctx, cancel = context.WithTimeout(r.Context(), s.limits.Timeout)
 	}
 	defer cancel()
 	b := &budget{limit: int64(s.limits.MaxResponseBytes)}
-	resp := s.schema.Exec(withBudget(withCaller(ctx, c), b), req.Query, req.OperationName, vars)
+	resp := s.schema.Exec(withBudget(withCaller(ctx, c), b), doc.text, req.OperationName, vars)
 	switch {
 	case r.Context().Err() != nil:
 		return // the client is gone

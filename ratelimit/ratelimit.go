@@ -26,6 +26,7 @@ package ratelimit
 import (
 	"container/list"
 	"context"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -93,6 +94,7 @@ type Attempt struct {
 // sign-ins at once from one office), Begin waits for them to end rather than
 // refuse, until ctx is done; then it returns nil and one second.
 func (f *Failures) Begin(ctx context.Context, addr string) (*Attempt, time.Duration) {
+	addr = clientKey(addr)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
@@ -218,4 +220,20 @@ func (f *Failures) remove(e *entry) {
 	e.elem = nil
 	e.dropped = true
 	delete(f.addrs, e.addr)
+}
+
+// clientKey is what an address is counted under: an IPv4 address itself,
+// an IPv6 address its /64 network. One host gets a whole /64 as easily as
+// one address, so counting IPv6 addresses one by one would give it 2^64
+// times the limit.
+func clientKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || !ip.Is6() || ip.Is4In6() {
+		return addr
+	}
+	p, err := ip.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }

@@ -184,7 +184,7 @@ func TestAFloodOfAddressesIsBoundedAndSharesOneLimit(t *testing.T) {
 	f, clk := newTest(5, 100)
 	allowed := 0
 	for i := 0; i < 10000; i++ {
-		if fail(f, fmt.Sprintf("2001:db8::%x", i)) {
+		if fail(f, fmt.Sprintf("2001:db8:%x::1", i)) {
 			allowed++
 		}
 	}
@@ -252,5 +252,20 @@ func TestAnAttemptNeverEndedIsForgotten(t *testing.T) {
 	}
 	if !fail(f, "a") {
 		t.Fatal("the late failure was counted")
+	}
+}
+
+func TestIPv6AddressesCountByTheirSlash64(t *testing.T) {
+	f, _ := newTest(3, 100)
+	for i := range 3 {
+		if !fail(f, fmt.Sprintf("2001:db8:1:2::%x", i+1)) {
+			t.Fatalf("attempt %d refused", i)
+		}
+	}
+	if fail(f, "2001:db8:1:2:ffff::9") {
+		t.Fatal("another address of the same /64 was not limited")
+	}
+	if !fail(f, "2001:db8:1:3::1") || !fail(f, "192.0.2.1") || !fail(f, "::ffff:192.0.2.2") {
+		t.Fatal("another /64, or an IPv4 address, was limited")
 	}
 }
