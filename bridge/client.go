@@ -24,7 +24,7 @@ import (
 )
 
 // MaxBatchReads is how many secret_value fields one document asks for: 50
-// values of at most 64 KiB stay far below an 8 MiB response, and 50 fields
+// values of at most 64 KiB (3.2 MiB) stay below the 4 MiB response cap, and 50 fields
 // far below 1,000 per document.
 const MaxBatchReads = 50
 
