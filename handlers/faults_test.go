@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -125,5 +126,42 @@ func TestBackendFaultsOnWritesChangeNothing(t *testing.T) {
 	u.proxy.set(nil)
 	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "STAYS" {
 		t.Fatalf("names after failed writes: %s", got)
+	}
+}
+
+// A visitor who leaves while the API is slow gets no page, and the log
+// holds no API failure: the request's line says the visitor was gone.
+func TestVisitorWhoLeavesIsNotAnAPIFailure(t *testing.T) {
+	u := startUI(t)
+	u.login(u.env.AdminKey)
+	u.proxy.set(func(op string) *reply {
+		if op == "ListSecretNames" {
+			return &reply{Delay: 3 * time.Second, Forward: true}
+		}
+		return nil
+	})
+	defer u.proxy.set(nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.srv.URL+"/teams/default/secrets", nil)
+	if res, err := u.client.Do(req); err == nil {
+		res.Body.Close()
+		t.Fatalf("the request was answered (%d), not cut off", res.StatusCode)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(u.logs.String(), "client_gone=true") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no request line for the visitor who left: %s", u.logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	logs := u.logs.String()
+	if strings.Contains(logs, "api call failed") || strings.Contains(logs, "level=ERROR") {
+		t.Fatalf("the visitor leaving was logged as a failure: %s", logs)
+	}
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "client_gone=true") && !strings.Contains(line, " status=0 ") {
+			t.Fatalf("the request line gives a status: %s", line)
+		}
 	}
 }

@@ -101,7 +101,8 @@ func (w bodyless) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 var bodyLimit = middleware.BodyLimit("256K")
 
 // requestLog writes one line per request: route pattern, status, duration.
-// Never the query string, form, cookies or headers.
+// Never the query string, form, cookies or headers. A request whose visitor
+// left before the answer has status 0 and client_gone: nothing was sent.
 func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -111,16 +112,24 @@ func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		level := slog.LevelInfo
 		status := c.Response().Status
+		gone := !c.Response().Committed && c.Request().Context().Err() != nil
+		if gone {
+			status = 0
+		}
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		a.log.LogAttrs(c.Request().Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("method", methodOf(c.Request())),
 			slog.String("route", c.Path()),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", c.Response().Size),
-		)
+		}
+		if gone {
+			attrs = append(attrs, slog.Bool("client_gone", true))
+		}
+		a.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 		return nil
 	}
 }
@@ -157,9 +166,6 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
-
-var errForgedForm = echo.NewHTTPError(http.StatusForbidden,
-	"The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
 
 // renewCSRF gives the browser a new ts_csrf cookie, so the form tokens of
 // before no longer pass.
@@ -233,11 +239,10 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 			var err error
 			t, found, err = a.lookupTeam(c, s, slug)
 			if err != nil {
-				return a.apiFailure(c, err)
+				return err
 			}
 			if !found {
-				return a.errorPage(c, http.StatusNotFound, "Team not found",
-					"You are not a member of a team with that address.", "")
+				return errNoTeam
 			}
 		}
 		c.Set("team", t)
@@ -285,8 +290,7 @@ func sessionOf(c echo.Context) *session {
 func (a *App) requireWriter(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if teamOf(c).ReadOnly() {
-			return a.errorPage(c, http.StatusForbidden, "Read-only access",
-				"You have read-only access to this team: you can see secret names, but not add, rotate or delete secrets.", "")
+			return errReadOnly
 		}
 		return next(c)
 	}

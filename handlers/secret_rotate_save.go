@@ -1,14 +1,12 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 
 	"github.com/labstack/echo/v4"
 
-	"teamsecrets/cloud"
 	"teamsecrets/views"
 )
 
@@ -19,7 +17,7 @@ func (a *App) secretRotateSave(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
 	name, ok := nameParam(c)
 	if !ok {
-		return a.badNamePage(c)
+		return errBadName
 	}
 	f := newSecretForm(c)
 	f.Name = name
@@ -41,8 +39,7 @@ func (a *App) secretRotateSave(c echo.Context) error {
 		return a.formFailure(c, f, true, err)
 	}
 	if !slices.Contains(names, name) {
-		return a.errorPage(c, http.StatusNotFound, "Secret not found",
-			"This team has no secret named "+name+". It may have been deleted or renamed; nothing was saved.", "")
+		return notFound("This team has no secret named " + name + ". It may have been deleted or renamed; nothing was saved.")
 	}
 	target := name
 	if rename {
@@ -68,17 +65,13 @@ func (a *App) secretRotateSave(c echo.Context) error {
 // renameHalfDone says plainly that the new name was saved but the old one
 // is still there.
 func (a *App) renameHalfDone(c echo.Context, oldName, newName string, err error) error {
-	status, reason := http.StatusBadGateway, "the API call failed"
-	var apiErr *cloud.Error
-	if errors.As(err, &apiErr) {
-		status, reason = apiErr.Status, apiErr.Message
-		a.log.WarnContext(c.Request().Context(), "rename: delete of old name failed",
-			"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
+	f := a.apiFailed(c, err)
+	if f.status < 500 {
+		f.status = http.StatusBadGateway
 	}
-	if status < 500 {
-		status = http.StatusBadGateway
+	return &pageError{
+		Status: f.status, Heading: "Renamed, but the old name remains",
+		Message: fmt.Sprintf("The new value was saved as %s, but %s could not be deleted: %s", newName, oldName, f.message),
+		Detail:  fmt.Sprintf("Both names now exist. Delete %s when the API is available again.", oldName),
 	}
-	return a.errorPage(c, status, "Renamed, but the old name remains",
-		fmt.Sprintf("The new value was saved as %s, but %s could not be deleted: %s", newName, oldName, reason),
-		fmt.Sprintf("Both names now exist. Delete %s when the API is available again.", oldName))
 }

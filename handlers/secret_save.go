@@ -2,15 +2,12 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
-	"teamsecrets/cloud"
 	"teamsecrets/rules"
 	"teamsecrets/views"
 )
@@ -61,24 +58,12 @@ func (a *App) secretExists(ctx context.Context, name string) (bool, error) {
 	return slices.Contains(names, name), nil
 }
 
-// formFailure re-renders a form after a failed API call with what happened;
-// the value is never kept. Auth failures get their own pages.
+// formFailure shows a form again after a failed API call, saying what
+// happened; the value is never kept.
 func (a *App) formFailure(c echo.Context, f secretForm, rotate bool, err error) error {
-	var apiErr *cloud.Error
-	if !errors.As(err, &apiErr) || errors.Is(err, cloud.ErrUnauthenticated) ||
-		errors.Is(err, cloud.ErrForbidden) || errors.Is(err, cloud.ErrNotFound) {
-		return a.apiFailure(c, err)
+	status, banner, ok := a.formError(c, err)
+	if !ok {
+		return err
 	}
-	var errs views.FieldErrors
-	if errors.Is(err, cloud.ErrBadInput) {
-		errs.Form = "The API refused the secret: " + apiErr.Message
-	} else {
-		a.log.WarnContext(c.Request().Context(), "api call failed",
-			"route", c.Path(), "status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
-		errs.Form = apiErr.Message + " Nothing was saved; try again in a moment."
-		if apiErr.RetryAfter > 0 {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(apiErr.RetryAfter.Seconds())))
-		}
-	}
-	return a.render(c, apiErr.Status, views.SecretFormView(a.formPage(c, f, rotate, errs, "")))
+	return a.render(c, status, views.SecretFormView(a.formPage(c, f, rotate, views.FieldErrors{Form: banner}, "")))
 }

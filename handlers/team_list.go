@@ -14,7 +14,7 @@ func (a *App) teamList(c echo.Context) error {
 	s := sessionOf(c)
 	teams, err := a.allTeams(c, s)
 	if err != nil {
-		return a.apiFailure(c, err)
+		return err
 	}
 	if t, ok := s.team(s.Default); ok {
 		c.Set("team", t) // the header shows the team in use
