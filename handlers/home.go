@@ -10,16 +10,10 @@ import (
 	"teamsecrets/cloud"
 )
 
-// home sends visitors to their default team's secrets, or to sign in.
+// home sends visitors to the secrets of the team they use (requireSession
+// sends the others to sign in).
 func (a *App) home(c echo.Context) error {
-	s, expired := a.loadSession(c)
-	if s == nil {
-		if expired {
-			a.clearSession(c)
-			return c.Redirect(http.StatusSeeOther, "/login?expired=1")
-		}
-		return c.Redirect(http.StatusSeeOther, "/login")
-	}
+	s := sessionOf(c)
 	if err := a.saveIfDirty(c); err != nil {
 		return err
 	}

@@ -144,12 +144,13 @@ const csrfCookie = "ts_csrf"
 // for one session does not pass in another, even with its cookie planted.
 func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		st := state(c)
 		if k, err := c.Cookie(csrfCookie); err == nil && len(k.Value) >= 24 {
-			c.Set("csrf-seed", k.Value)
+			st.csrfSeed = k.Value
 		} else {
 			a.renewCSRF(c)
 		}
-		c.Set("csrf-session", a.cookieSession(c).ID)
+		st.csrfSession = a.cookieSession(c).ID
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
@@ -177,7 +178,7 @@ func (a *App) renewCSRF(c echo.Context) {
 		Name: csrfCookie, Value: seed, Path: "/", MaxAge: int(a.cfg.MaxLifetime.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.secure(c),
 	})
-	c.Set("csrf-seed", seed)
+	state(c).csrfSeed = seed
 }
 
 // csrfToken is the form token for this request's cookies.
@@ -201,16 +202,16 @@ func (a *App) validCSRF(c echo.Context, token string) bool {
 }
 
 func csrfMAC(key []byte, c echo.Context) []byte {
-	seed, _ := c.Get("csrf-seed").(string)
-	sessionID, _ := c.Get("csrf-session").(string)
+	st := state(c)
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(seed))
+	m.Write([]byte(st.csrfSeed))
 	m.Write([]byte{0})
-	m.Write([]byte(sessionID))
+	m.Write([]byte(st.csrfSession))
 	return m.Sum(nil)
 }
 
-// requireSession sends visitors without a valid session to sign in.
+// requireSession sends visitors without a valid session to sign in, saying
+// so when their session expired.
 func (a *App) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s, expired := a.loadSession(c)
@@ -245,11 +246,11 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 				return errNoTeam
 			}
 		}
-		c.Set("team", t)
+		state(c).team = t
 		if s.Default != t.Slug || !kept {
 			// "/" returns to the team in use, and the cookie keeps it.
 			s.useTeam(t)
-			c.Set("session-dirty", true)
+			changedSession(c)
 		}
 		return next(c)
 	}
@@ -274,16 +275,6 @@ func (a *App) allTeams(c echo.Context, s *session) ([]cloud.Team, error) {
 	defer cancel()
 	id, err := a.api.Identify(ctx)
 	return id.Teams, err
-}
-
-func teamOf(c echo.Context) cloud.Team {
-	t, _ := c.Get("team").(cloud.Team)
-	return t
-}
-
-func sessionOf(c echo.Context) *session {
-	s, _ := c.Get("session").(*session)
-	return s
 }
 
 // requireWriter refuses write pages and actions to read-only members.

@@ -74,7 +74,7 @@ func (a *App) wrote(c echo.Context, kind, msg string) error {
 	a.log.ErrorContext(c.Request().Context(), "session not saved after a write", "route", c.Path(), "err", err)
 	s.Flash = views.Flash{}
 	l := a.layout(c, "Change saved")
-	c.Set("session-dirty", false) // it would fail again
+	state(c).dirty = false // it would fail again
 	return a.render(c, http.StatusOK, views.NoticeView(views.NoticePage{
 		Layout: l, Heading: "Change saved", Message: msg,
 		BackURL: listURL(team.Slug), BackLabel: "Back to the secrets of " + team.Name,

@@ -174,8 +174,9 @@ func (a *App) overTLS(r *http.Request) bool { return a.cfg.SecureCookies || r.TL
 // cookieSession is the session in the request's cookie, decoded once,
 // whether or not it is still valid; empty when there is none.
 func (a *App) cookieSession(c echo.Context) *session {
-	if s, ok := c.Get("session-cookie").(*session); ok {
-		return s
+	st := state(c)
+	if st.cookie != nil {
+		return st.cookie
 	}
 	s := &session{}
 	if raw, err := a.sessions.Get(c.Request(), sessionCookie); err == nil && !raw.IsNew {
@@ -184,16 +185,23 @@ func (a *App) cookieSession(c echo.Context) *session {
 			s = &session{}
 		}
 	}
-	c.Set("session-cookie", s)
+	st.cookie = s
 	return s
 }
 
 // loadSession returns the request's valid session, or nil. An expired,
 // revoked or undecodable cookie counts as none; expired says which.
 func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
-	if v, ok := c.Get("session").(*session); ok {
-		return v, false
+	st := state(c)
+	if !st.loaded {
+		st.session, st.expired = a.validSession(c)
+		st.loaded = true
 	}
+	return st.session, st.expired
+}
+
+// validSession is a copy of the cookie's session if it is still valid.
+func (a *App) validSession(c echo.Context) (s *session, expired bool) {
 	decoded := *a.cookieSession(c)
 	s = &decoded
 	if s.ID == "" || s.APIKey == "" {
@@ -206,12 +214,11 @@ func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
 	if now.Sub(time.Unix(s.Created, 0)) > a.cfg.MaxLifetime || now.Sub(time.Unix(s.Seen, 0)) > a.cfg.IdleTimeout {
 		return nil, true
 	}
-	c.Set("session", s)
 	// Refresh the idle clock at most once a minute, to spare a cookie write
 	// on every request.
 	if now.Sub(time.Unix(s.Seen, 0)) > time.Minute {
 		s.Seen = now.Unix()
-		c.Set("session-dirty", true)
+		changedSession(c)
 	}
 	return s, false
 }
@@ -233,22 +240,19 @@ func (a *App) saveSession(c echo.Context, s *session) error {
 	opts := *a.sessions.Options
 	opts.Secure = a.secure(c)
 	c.SetCookie(sessions.NewCookie(sessionCookie, encoded, &opts))
-	c.Set("session", s)
-	c.Set("session-dirty", false)
-	c.Set("csrf-session", s.ID)
+	st := state(c)
+	st.session, st.loaded, st.expired, st.dirty = s, true, false, false
+	st.csrfSession = s.ID
 	return nil
 }
 
 // saveIfDirty writes the cookie when the session changed during the request.
 func (a *App) saveIfDirty(c echo.Context) error {
-	if dirty, _ := c.Get("session-dirty").(bool); !dirty {
+	st := state(c)
+	if !st.dirty || st.session == nil {
 		return nil
 	}
-	s, _ := c.Get("session").(*session)
-	if s == nil {
-		return nil
-	}
-	return a.saveSession(c, s)
+	return a.saveSession(c, st.session)
 }
 
 // clearSession deletes the cookie in the browser.
@@ -257,8 +261,9 @@ func (a *App) clearSession(c echo.Context) {
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(c),
 	})
-	c.Set("session", (*session)(nil))
-	c.Set("csrf-session", "")
+	st := state(c)
+	st.session, st.loaded, st.expired = nil, true, false
+	st.csrfSession = ""
 }
 
 // setFlash stores a message for the next page.
@@ -272,7 +277,7 @@ func (a *App) popFlash(c echo.Context, s *session) views.Flash {
 	f := s.Flash
 	if f.Message != "" {
 		s.Flash = views.Flash{}
-		c.Set("session-dirty", true)
+		changedSession(c)
 	}
 	return f
 }

@@ -17,7 +17,7 @@ func (a *App) teamList(c echo.Context) error {
 		return err
 	}
 	if t, ok := s.team(s.Default); ok {
-		c.Set("team", t) // the header shows the team in use
+		state(c).team = t // the header shows the team in use
 	}
 	p := views.TeamListPage{Layout: a.layout(c, "Your teams")}
 	for _, t := range teams {
