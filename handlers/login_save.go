@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -64,12 +63,12 @@ func newSession(key string, id cloud.Identity, now int64) *session {
 	s := &session{ID: newSessionID(), APIKey: key, User: id.Username, Created: now, Seen: now}
 	def := id.Teams[0]
 	for _, t := range id.Teams {
+		s.Teams = append(s.Teams, sessionTeam(t))
 		if t.ID == id.DefaultTeamID {
 			def = t
 		}
 	}
-	s.Teams = slices.Clone(id.Teams)
-	s.useTeam(def)
+	s.useTeam(sessionTeam(def))
 	return s
 }
 

@@ -256,17 +256,17 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (a *App) lookupTeam(c echo.Context, s *session, slug string) (cloud.Team, bool, error) {
+func (a *App) lookupTeam(c echo.Context, s *session, slug string) (sessionTeam, bool, error) {
 	teams, err := a.allTeams(c, s)
 	if err != nil {
-		return cloud.Team{}, false, err
+		return sessionTeam{}, false, err
 	}
 	for _, t := range teams {
 		if t.Slug == slug {
-			return t, true, nil
+			return sessionTeam(t), true, nil
 		}
 	}
-	return cloud.Team{}, false, nil
+	return sessionTeam{}, false, nil
 }
 
 // allTeams asks the API for every team of the session's key.

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"teamsecrets/cloud"
 	"teamsecrets/views"
 )
 
@@ -58,7 +58,11 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 	return l
 }
 
-func teamLink(t cloud.Team, current string) views.TeamLink {
+func sortTeams(ts []sessionTeam) {
+	slices.SortFunc(ts, func(a, b sessionTeam) int { return strings.Compare(a.Slug, b.Slug) })
+}
+
+func teamLink(t sessionTeam, current string) views.TeamLink {
 	return views.TeamLink{Name: t.Name, Slug: t.Slug, URL: listURL(t.Slug), Current: t.Slug == current, ReadOnly: t.ReadOnly()}
 }
 
@@ -72,7 +76,7 @@ func (a *App) wrote(c echo.Context, kind, msg string) error {
 		return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
 	}
 	a.log.ErrorContext(c.Request().Context(), "session not saved after a write", "route", c.Path(), "err", err)
-	s.Flash = views.Flash{}
+	s.Flash = sessionFlash{}
 	l := a.layout(c, "Change saved")
 	state(c).dirty = false // it would fail again
 	return a.render(c, http.StatusOK, views.NoticeView(views.NoticePage{

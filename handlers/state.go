@@ -4,8 +4,6 @@ import (
 	"context"
 
 	"github.com/labstack/echo/v4"
-
-	"teamsecrets/cloud"
 )
 
 // reqState is what one request learns on its way through the middleware:
@@ -18,7 +16,7 @@ type reqState struct {
 	expired bool     // there was a session cookie, but it expired
 	dirty   bool     // the session changed: save it before the answer goes out
 
-	team cloud.Team // the team of the URL (teamScope), or the one in use (/teams)
+	team sessionTeam // the team of the URL (teamScope), or the one in use (/teams)
 
 	csrfSeed    string // the browser's ts_csrf cookie, or the one just given
 	csrfSession string // id of the session the form token is tied to
@@ -42,7 +40,7 @@ func state(c echo.Context) *reqState {
 func sessionOf(c echo.Context) *session { return state(c).session }
 
 // teamOf is the team the request acts in; empty outside a team's pages.
-func teamOf(c echo.Context) cloud.Team { return state(c).team }
+func teamOf(c echo.Context) sessionTeam { return state(c).team }
 
 // changedSession marks the session to be saved before the answer goes out.
 func changedSession(c echo.Context) { state(c).dirty = true }

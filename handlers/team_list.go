@@ -21,7 +21,7 @@ func (a *App) teamList(c echo.Context) error {
 	}
 	p := views.TeamListPage{Layout: a.layout(c, "Your teams")}
 	for _, t := range teams {
-		p.Teams = append(p.Teams, teamLink(t, s.Default))
+		p.Teams = append(p.Teams, teamLink(sessionTeam(t), s.Default))
 	}
 	return a.render(c, http.StatusOK, views.TeamListView(p))
 }
