@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"teamsecrets/rules"
 	"teamsecrets/views"
 )
 
@@ -15,7 +16,19 @@ func (a *App) secretRotate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, http.StatusOK, views.SecretFormView(a.formPage(c, secretForm{Name: name, Type: "text"}, true, views.FieldErrors{}, "")))
+	return a.render(c, http.StatusOK, views.SecretFormView(a.rotatePage(c, rotateForm{Name: name}, views.FieldErrors{})))
+}
+
+// rotatePage is the rotate form's view model: the new name as typed, the
+// value never.
+func (a *App) rotatePage(c echo.Context, f rotateForm, errs views.FieldErrors) views.SecretFormPage {
+	team := teamOf(c)
+	return views.SecretFormPage{
+		Layout: a.layout(c, "Rotate "+f.Name), CSRF: a.csrfToken(c), Rotate: true,
+		Action: rotateURL(team.Slug, f.Name), CancelURL: listURL(team.Slug),
+		Name: f.Name, NewName: f.NewName, ValueType: f.Value.Type, Errors: notKept(errs, f.Value),
+		NoEnvVarWarning: f.NewName != "" && !rules.EnvOverridable(f.NewName),
+	}
 }
 
 // existingSecret is the secret named in the URL, which the team must have.

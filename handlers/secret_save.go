@@ -16,28 +16,26 @@ import (
 // explicit overwrite confirmation.
 func (a *App) secretSave(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
-	f := newSecretForm(c)
-	var errs views.FieldErrors
-	errs.Name = nameError(f.Name)
-	value, valueErr := f.encodeValue()
-	errs.Value = valueErr
-	if errs.Any() {
-		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.formPage(c, f, false, errs, "")))
+	f := newAddForm(c)
+	if errs := f.Validate(); errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.addPage(c, f, errs)))
 	}
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()
 	if !f.Overwrite {
 		exists, err := a.secretExists(ctx, f.Name)
 		if err != nil {
-			return a.formFailure(c, f, false, err)
+			return a.addFailed(c, f, err)
 		}
 		if exists {
-			errs.Form = fmt.Sprintf("A secret named %s already exists. To replace its value, confirm below.", f.Name)
-			return a.render(c, http.StatusConflict, views.SecretFormView(a.formPage(c, f, false, errs, f.Name)))
+			p := a.addPage(c, f, views.FieldErrors{
+				Form: fmt.Sprintf("A secret named %s already exists. To replace its value, confirm below.", f.Name)})
+			p.ConfirmName = f.Name
+			return a.render(c, http.StatusConflict, views.SecretFormView(p))
 		}
 	}
-	if err := a.api.SetSecret(ctx, f.Name, value); err != nil {
-		return a.formFailure(c, f, false, err)
+	if err := a.api.SetSecret(ctx, f.Name, f.Value.JSON); err != nil {
+		return a.addFailed(c, f, err)
 	}
 	msg := fmt.Sprintf("Secret %s added.", f.Name)
 	if f.Overwrite {
@@ -58,12 +56,12 @@ func (a *App) secretExists(ctx context.Context, name string) (bool, error) {
 	return slices.Contains(names, name), nil
 }
 
-// formFailure shows a form again after a failed API call, saying what
-// happened; the value is never kept.
-func (a *App) formFailure(c echo.Context, f secretForm, rotate bool, err error) error {
+// addFailed shows the add form again after a failed API call, saying what
+// happened.
+func (a *App) addFailed(c echo.Context, f addForm, err error) error {
 	status, banner, ok := a.formError(c, err)
 	if !ok {
 		return err
 	}
-	return a.render(c, status, views.SecretFormView(a.formPage(c, f, rotate, views.FieldErrors{Form: banner}, "")))
+	return a.render(c, status, views.SecretFormView(a.addPage(c, f, views.FieldErrors{Form: banner})))
 }
