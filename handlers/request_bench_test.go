@@ -89,12 +89,16 @@ func BenchmarkListPageHandler(b *testing.B) {
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	base, _ := url.Parse(u.URL)
-	req := httptest.NewRequest(http.MethodGet, "/teams/default/secrets", nil)
-	for _, c := range u.Client.Jar.Cookies(base) {
-		req.AddCookie(c)
-	}
+	cookies := u.Client.Jar.Cookies(base)
 	b.ReportAllocs()
 	for b.Loop() {
+		// A new request each time, as a server gets: a request that was
+		// served before carries its decoded session (gorilla/sessions keeps
+		// it in the request's context).
+		req := httptest.NewRequest(http.MethodGet, "/teams/default/secrets", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {
