@@ -88,16 +88,19 @@ type apiFailure struct {
 }
 
 // apiFailed decides how a failed API call is reported, logs it and tells
-// the browser when to try again: the one place for all three.
+// the browser when to try again: the one place for all three. A call cut
+// short because the visitor left is no failure of the API: not logged.
 func (a *App) apiFailed(c echo.Context, err error) apiFailure {
 	f := apiFailure{status: apiStatus(err), message: "The secrets API call failed."}
-	attempts := 0
+	attempts, cause := 0, err
 	var apiErr *cloud.Error
 	if errors.As(err, &apiErr) {
-		f.message, f.retryAfter, attempts, err = apiErr.Message, apiErr.RetryAfter, apiErr.Attempts, apiErr.Err
+		f.message, f.retryAfter, attempts, cause = apiErr.Message, apiErr.RetryAfter, apiErr.Attempts, apiErr.Err
 	}
-	a.log.WarnContext(c.Request().Context(), "api call failed",
-		"route", c.Path(), "status", f.status, "attempts", attempts, "err", err)
+	if !clientGone(c, err) {
+		a.log.WarnContext(c.Request().Context(), "api call failed",
+			"route", c.Path(), "status", f.status, "attempts", attempts, "err", cause)
+	}
 	if f.retryAfter > 0 {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(f.retryAfter.Seconds())))
 	}
@@ -137,16 +140,17 @@ func (a *App) formError(c echo.Context, err error) (status int, banner string, o
 	return f.status, f.message + " Nothing was saved; try again in a moment.", true
 }
 
-// clientGone reports whether the visitor left before the answer: their
-// request was cancelled, so nobody is there to read a page.
+// clientGone reports whether err comes of the visitor leaving: their
+// request was cancelled.
 func clientGone(c echo.Context, err error) bool {
 	return errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil
 }
 
 // httpError is echo's error handler: it answers every failed request (see
-// the top of this file).
+// the top of this file), unless the visitor left: nobody would read the
+// page.
 func (a *App) httpError(err error, c echo.Context) {
-	if c.Response().Committed || clientGone(c, err) {
+	if c.Response().Committed {
 		return
 	}
 	var p *pageError
@@ -167,9 +171,14 @@ func (a *App) httpError(err error, c echo.Context) {
 			a.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "err", err)
 		}
 	default:
-		a.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "err", err)
+		if !clientGone(c, err) {
+			a.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "err", err)
+		}
 		p = &pageError{Status: http.StatusInternalServerError, Heading: http.StatusText(http.StatusInternalServerError),
 			Message: "Something went wrong on our side. The server log has details."}
+	}
+	if c.Request().Context().Err() != nil {
+		return // the visitor left
 	}
 	if rerr := a.renderError(c, p); rerr != nil {
 		a.log.ErrorContext(c.Request().Context(), "error page failed", "route", c.Path(), "err", rerr)
