@@ -18,13 +18,16 @@ import (
 // error, and httpError, echo's error handler, answers it. The error is one
 // of:
 //   - a *pageError, a page that says what went wrong, as it is;
-//   - a failed API call (a *cloud.Error), worded and given its status by
-//     apiFailed and apiPage below, the only places that decide either;
+//   - a failed API call (a *cloud.Error): a key no longer accepted sends
+//     the visitor to sign in, anything else gets the page apiPage words;
 //   - one of echo's own (404, 405, 413);
 //   - anything else, a bug: a 500 page, and the error in the log.
 //
-// Handlers render a failure themselves only where it belongs on their own
-// page: a form shown again with a banner (formError), the sign-in form.
+// Handlers show a failure themselves only where it belongs on their own
+// page: a form shown again with a banner (formError), the sign-in form,
+// the import results. All of them report failed API calls through
+// apiFailed: the status comes from apiStatus, the log line and Retry-After
+// from apiFailed, and nowhere else.
 
 // pageError is a page that says what went wrong.
 type pageError struct {
