@@ -6,10 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"teamsecrets/handlers/uitest"
 )
 
 // The test binary doubles as the real server: with TEAMSECRETS_CHILD set it
@@ -233,8 +232,8 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 		}
 	}
 	// The UI signs in with it through the embedded API.
-	if status, list := uiSignIn(t, base, key); status != 200 || !strings.Contains(list, "No secrets yet") {
-		t.Fatalf("sign-in through the UI: %d %s", status, list)
+	if list := uitest.Attach(t, base).Login(key); list.Status != 200 || !strings.Contains(list.Body, "No secrets yet") {
+		t.Fatalf("sign-in through the UI: %d %s", list.Status, list.Body)
 	}
 	cancel()
 	if code := <-done; code != 0 {
@@ -407,37 +406,12 @@ func TestUIWithAPIURL(t *testing.T) {
 	apiDir, uiDir := t.TempDir(), t.TempDir()
 	api := startChild(t, apiDir, "api", "--addr", "127.0.0.1:0")
 	ui := startChild(t, uiDir, "--addr", "127.0.0.1:0", "--api-url", api.url+"/graphql")
-	if status, list := uiSignIn(t, ui.url, childAdminKey); status != 200 || !strings.Contains(list, "Default team") {
-		t.Fatalf("sign-in through --api-url: %d %s", status, list)
+	if list := uitest.Attach(t, ui.url).Login(childAdminKey); list.Status != 200 || !strings.Contains(list.Body, "Default team") {
+		t.Fatalf("sign-in through --api-url: %d %s", list.Status, list.Body)
 	}
 	if _, err := os.Stat(filepath.Join(uiDir, "teamsecrets.db")); err == nil {
 		t.Fatal("the UI with --api-url opened a local store")
 	}
-}
-
-// uiSignIn signs in through the UI's form, as a browser without JavaScript
-// would, and returns the status and body of the page it lands on.
-func uiSignIn(t *testing.T, base, key string) (int, string) {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar}
-	res, err := client.Get(base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(page)
-	if token == nil {
-		t.Fatal("no csrf token on the sign-in page")
-	}
-	res, err = client.PostForm(base+"/login", url.Values{"_csrf": {string(token[1])}, "key": {key}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	return res.StatusCode, string(body)
 }
 
 func TestWeakBootstrapKeyIsRefusedAtStartup(t *testing.T) {

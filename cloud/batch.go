@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/Khan/genqlient/graphql"
@@ -26,7 +25,7 @@ const (
 
 // ErrNotAttempted marks writes that were not sent because an earlier
 // document of the same batch failed as a whole.
-var ErrNotAttempted = &Error{Kind: ErrUnavailable, Status: http.StatusServiceUnavailable,
+var ErrNotAttempted = &Error{Kind: ErrUnavailable,
 	Message: "Not attempted: an earlier request to the secrets API failed.", Err: fmt.Errorf("not attempted")}
 
 // SetSecrets writes secrets with as few documents as the limits allow, each

@@ -92,8 +92,8 @@ func payloadError(op, msg string) error {
 	if msg == "" {
 		msg = "no success reported"
 	}
-	return &Error{Kind: ErrUnavailable, Status: http.StatusBadGateway,
-		Message: "The secrets API did not confirm the change.", Err: fmt.Errorf("%s: %w: %s", op, errMalformed, msg)}
+	return &Error{Kind: ErrMalformed, Message: "The secrets API did not confirm the change.",
+		Err: fmt.Errorf("%s: %w: %s", op, errMalformed, msg)}
 }
 
 // Team is a team the key may act in, with its role there.

@@ -16,21 +16,49 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// The kinds of failure a handler chooses a page for. Test with errors.Is.
+// The kinds of failure, for callers to choose what to do. Test with
+// errors.Is. The client picks no status code or page: the caller (the UI's
+// handlers, the commands) decides how each kind is reported.
 var (
 	ErrUnauthenticated = errors.New("the API key is not valid")
 	ErrForbidden       = errors.New("not allowed for this key and team")
 	ErrBadInput        = errors.New("the API refused the input")
 	ErrNotFound        = errors.New("no such secret")
 	ErrUnavailable     = errors.New("the secrets API is unavailable")
+	// ErrCanceled: the caller gave up (its context was cancelled) before
+	// the API answered.
+	ErrCanceled = errors.New("the call was cancelled")
 )
+
+// Finer kinds. Each also matches its broader kind: ErrTooLarge is an
+// ErrBadInput, the others are ErrUnavailable.
+var (
+	ErrTooLarge    error = &kind{"the API refused the request as too large", ErrBadInput}
+	ErrUnreachable error = &kind{"the secrets API is not reachable", ErrUnavailable}
+	ErrRateLimited error = &kind{"the secrets API is rate limiting requests", ErrUnavailable}
+	ErrTimeout     error = &kind{"the secrets API did not answer in time", ErrUnavailable}
+	// ErrServerError: an HTTP error status (5xx and others) or a GraphQL
+	// error of the API's own.
+	ErrServerError error = &kind{"the secrets API failed", ErrUnavailable}
+	// ErrMalformed: an answer that is not valid GraphQL JSON, or that does
+	// not confirm the change asked for.
+	ErrMalformed error = &kind{"the secrets API answered nonsense", ErrUnavailable}
+)
+
+// kind is a kind of failure that belongs to a broader one.
+type kind struct {
+	text  string
+	broad error
+}
+
+func (k *kind) Error() string { return k.text }
+func (k *kind) Unwrap() error { return k.broad }
 
 // Error is a failed API call. Message is safe to show a user: it never holds
 // a value or a key.
 type Error struct {
 	Kind       error         // one of the Err* kinds above
 	Message    string        // what happened, for people
-	Status     int           // the HTTP status the UI should answer with
 	RetryAfter time.Duration // from a 429, when known
 	Attempts   int           // how many times the call was sent
 	Err        error         // the cause, for logs
@@ -40,7 +68,7 @@ func (e *Error) Error() string   { return e.Message }
 func (e *Error) Unwrap() []error { return []error{e.Kind, e.Err} }
 
 // classify maps whatever a genqlient call returned to an *Error, once, so
-// handlers only choose a page.
+// callers only choose what to do with its kind.
 func classify(op string, err error, rec *call) error {
 	if err == nil {
 		return nil
@@ -55,39 +83,38 @@ func classify(op string, err error, rec *call) error {
 	case errors.As(err, &httpErr):
 		switch code := firstCode(httpErr.Response.Errors); {
 		case httpErr.StatusCode == http.StatusUnauthorized || code == "UNAUTHENTICATED":
-			e.Kind, e.Status, e.Message = ErrUnauthenticated, http.StatusUnauthorized, "The API key was not accepted."
+			e.Kind, e.Message = ErrUnauthenticated, "The API key was not accepted."
 		case httpErr.StatusCode == http.StatusForbidden || code == "FORBIDDEN":
-			e.Kind, e.Status, e.Message = ErrForbidden, http.StatusForbidden, "This key may not do that in this team."
+			e.Kind, e.Message = ErrForbidden, "This key may not do that in this team."
 		case httpErr.StatusCode == http.StatusTooManyRequests:
-			e.Kind, e.Status = ErrUnavailable, http.StatusServiceUnavailable
-			e.Message = "The secrets API is rate limiting requests (429 Too Many Requests)."
+			e.Kind, e.Message = ErrRateLimited, "The secrets API is rate limiting requests (429 Too Many Requests)."
 			if rec.retryAfter > 0 {
 				e.Message += fmt.Sprintf(" Try again in %d s.", int(rec.retryAfter.Seconds()))
 			}
 		case httpErr.StatusCode == http.StatusRequestEntityTooLarge:
-			e.Kind, e.Status, e.Message = ErrBadInput, http.StatusRequestEntityTooLarge, "The API refused the request as too large."
+			e.Kind, e.Message = ErrTooLarge, "The API refused the request as too large."
 		case httpErr.StatusCode >= 500:
-			e.Kind, e.Status = ErrUnavailable, http.StatusBadGateway
+			e.Kind = ErrServerError
 			e.Message = fmt.Sprintf("The secrets API failed (HTTP %d %s).", httpErr.StatusCode, http.StatusText(httpErr.StatusCode))
 		default:
-			e.Kind, e.Status = ErrUnavailable, http.StatusBadGateway
+			e.Kind = ErrServerError
 			e.Message = fmt.Sprintf("The secrets API answered HTTP %d %s.", httpErr.StatusCode, http.StatusText(httpErr.StatusCode))
 		}
 	case errors.As(err, &gqlErrs):
 		classifyGraphQL(e, gqlErrs)
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &netErr) && netErr.Timeout():
-		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusGatewayTimeout, "The secrets API did not answer in time."
+		e.Kind, e.Message = ErrTimeout, "The secrets API did not answer in time."
 	case errors.Is(err, context.Canceled):
-		e.Kind, e.Status, e.Message = ErrUnavailable, 499, "The request was cancelled."
+		e.Kind, e.Message = ErrCanceled, "The request was cancelled."
 	case errors.Is(err, syscall.ECONNREFUSED):
-		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusServiceUnavailable, "The secrets API is not reachable (connection refused)."
+		e.Kind, e.Message = ErrUnreachable, "The secrets API is not reachable (connection refused)."
 	case errors.As(err, &syntaxErr) || errors.As(err, &typeErr) || errors.Is(err, errMalformed) ||
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusBadGateway, "The secrets API sent a response that is not valid GraphQL JSON."
+		e.Kind, e.Message = ErrMalformed, "The secrets API sent a response that is not valid GraphQL JSON."
 	case errors.As(err, &netErr):
-		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusServiceUnavailable, "The secrets API is not reachable (network error)."
+		e.Kind, e.Message = ErrUnreachable, "The secrets API is not reachable (network error)."
 	default:
-		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusBadGateway, "The secrets API call failed."
+		e.Kind, e.Message = ErrUnavailable, "The secrets API call failed."
 	}
 	return e
 }
@@ -103,15 +130,15 @@ func classifyGraphQL(e *Error, errs gqlerror.List) {
 	}
 	switch {
 	case code == "UNAUTHENTICATED":
-		e.Kind, e.Status, e.Message = ErrUnauthenticated, http.StatusUnauthorized, "The API key was not accepted."
+		e.Kind, e.Message = ErrUnauthenticated, "The API key was not accepted."
 	case code == "FORBIDDEN":
-		e.Kind, e.Status, e.Message = ErrForbidden, http.StatusForbidden, "This key may not do that in this team."
+		e.Kind, e.Message = ErrForbidden, "This key may not do that in this team."
 	case code == "BAD_USER_INPUT":
-		e.Kind, e.Status, e.Message = ErrBadInput, http.StatusUnprocessableEntity, apiMessage(msg)
+		e.Kind, e.Message = ErrBadInput, apiMessage(msg)
 	case strings.Contains(msg, "No value found for the requested key"):
-		e.Kind, e.Status, e.Message = ErrNotFound, http.StatusNotFound, "No secret with that name exists."
+		e.Kind, e.Message = ErrNotFound, "No secret with that name exists."
 	default:
-		e.Kind, e.Status, e.Message = ErrUnavailable, http.StatusBadGateway, "The secrets API reported an error."
+		e.Kind, e.Message = ErrServerError, "The secrets API reported an error."
 	}
 }
 

@@ -17,32 +17,33 @@ import (
 
 	"golang.org/x/net/html"
 
+	"teamsecrets/handlers/uitest"
 	"teamsecrets/localapi"
 )
 
 // Every page has one h1, one main, a language, and every form control an
 // accessible name; aria-describedby points at elements that exist.
 func TestPagesAreAccessible(t *testing.T) {
-	u := startUI(t)
-	pages := map[string]page{"login": u.get("/login"), "login error": u.post("/login", url.Values{"key": {"bad"}})}
-	u.login(u.env.AdminKey)
-	pages["list empty"] = u.get("/teams/default/secrets")
-	u.addSecret("default", "A_SECRET", "v", "text")
-	pages["list"] = u.get("/teams/default/secrets")
-	pages["list no match"] = u.get("/teams/default/secrets?q=zzz")
-	pages["add"] = u.get("/teams/default/secrets/new")
-	pages["add errors"] = u.post("/teams/default/secrets", url.Values{"name": {"1x"}, "value": {"{"}, "type": {"json"}})
-	pages["add conflict"] = u.post("/teams/default/secrets", url.Values{"name": {"A_SECRET"}, "value": {"v"}})
-	pages["rotate"] = u.get("/teams/default/secrets/A_SECRET/rotate")
-	pages["rotate errors"] = u.post("/teams/default/secrets/A_SECRET/rotate", url.Values{"value": {""}, "new_name": {"bad name"}})
-	pages["delete"] = u.get("/teams/default/secrets/A_SECRET/delete")
-	pages["not found"] = u.get("/teams/default/secrets/NOPE/delete")
-	pages["all teams"] = u.get("/teams")
-	ro := u.browser()
-	u.env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
-	ro.login(u.env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))
-	pages["read-only list"] = ro.get("/teams/default/secrets")
-	pages["read-only refusal"] = ro.get("/teams/default/secrets/new")
+	u := uitest.Start(t)
+	pages := map[string]uitest.Page{"login": u.Get("/login"), "login error": u.Post("/login", url.Values{"key": {"bad"}})}
+	u.Login(u.Env.AdminKey)
+	pages["list empty"] = u.Get("/teams/default/secrets")
+	u.AddSecret("default", "A_SECRET", "v", "text")
+	pages["list"] = u.Get("/teams/default/secrets")
+	pages["list no match"] = u.Get("/teams/default/secrets?q=zzz")
+	pages["add"] = u.Get("/teams/default/secrets/new")
+	pages["add errors"] = u.Post("/teams/default/secrets", url.Values{"name": {"1x"}, "value": {"{"}, "type": {"json"}})
+	pages["add conflict"] = u.Post("/teams/default/secrets", url.Values{"name": {"A_SECRET"}, "value": {"v"}})
+	pages["rotate"] = u.Get("/teams/default/secrets/A_SECRET/rotate")
+	pages["rotate errors"] = u.Post("/teams/default/secrets/A_SECRET/rotate", url.Values{"value": {""}, "new_name": {"bad name"}})
+	pages["delete"] = u.Get("/teams/default/secrets/A_SECRET/delete")
+	pages["not found"] = u.Get("/teams/default/secrets/NOPE/delete")
+	pages["all teams"] = u.Get("/teams")
+	ro := u.Browser()
+	u.Env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
+	ro.Login(u.Env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))
+	pages["read-only list"] = ro.Get("/teams/default/secrets")
+	pages["read-only refusal"] = ro.Get("/teams/default/secrets/new")
 
 	for name, p := range pages {
 		t.Run(name, func(t *testing.T) {
@@ -215,20 +216,20 @@ func luminance(hex string) float64 {
 // The list page with 100 secrets, with its stylesheet and script, transfers
 // under 30 KB compressed.
 func TestListPageWeightBudget(t *testing.T) {
-	u := startUI(t)
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	u := uitest.Start(t)
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	for i := range 100 {
-		u.env.Store.PutSecret(t.Context(), team.ID, fmt.Sprintf("SERVICE_%03d_API_TOKEN", i), json.RawMessage(`"v"`))
+		u.Env.Store.PutSecret(t.Context(), team.ID, fmt.Sprintf("SERVICE_%03d_API_TOKEN", i), json.RawMessage(`"v"`))
 	}
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 	// A client that asks for gzip and counts the bytes on the wire.
-	raw := u.browser()
-	raw.client.Transport = &http.Transport{DisableCompression: true}
-	raw.client.Jar = u.client.Jar
+	raw := u.Browser()
+	raw.Client.Transport = &http.Transport{DisableCompression: true}
+	raw.Client.Jar = u.Client.Jar
 	get := func(path string) (wire int, body string) {
-		req, _ := http.NewRequest(http.MethodGet, u.srv.URL+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, u.URL+path, nil)
 		req.Header.Set("Accept-Encoding", "gzip")
-		res, err := raw.client.Do(req)
+		res, err := raw.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,20 +4,22 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"teamsecrets/handlers/uitest"
 )
 
 // A stored value must never come back: not in any page, header or log line,
 // on any route, error paths included.
 func TestCanaryValueNeverLeavesTheServer(t *testing.T) {
-	u := startUI(t)
+	u := uitest.Start(t)
 	const canary = "CANARY-9f8e7d6c5b4a-VALUE"
 	jsonCanary := `{"token": "` + canary + `"}`
 
 	type step struct {
 		name string
-		do   func() page
+		do   func() uitest.Page
 	}
-	var seen []page
+	var seen []uitest.Page
 	run := func(s step) {
 		p := s.do()
 		seen = append(seen, p)
@@ -32,13 +34,15 @@ func TestCanaryValueNeverLeavesTheServer(t *testing.T) {
 			}
 		}
 	}
-	post := func(path string, form url.Values) func() page { return func() page { return u.post(path, form) } }
-	get := func(path string) func() page { return func() page { return u.get(path) } }
+	post := func(path string, form url.Values) func() uitest.Page {
+		return func() uitest.Page { return u.Post(path, form) }
+	}
+	get := func(path string) func() uitest.Page { return func() uitest.Page { return u.Get(path) } }
 
 	steps := []step{
 		{"login page", get("/login")},
 		{"login with the canary as key", post("/login", url.Values{"key": {canary}})},
-		{"login", func() page { return u.login(u.env.AdminKey) }},
+		{"login", func() uitest.Page { return u.Login(u.Env.AdminKey) }},
 		{"home", get("/")},
 		{"all teams", get("/teams")},
 		{"add form", get("/teams/default/secrets/new")},
@@ -60,25 +64,25 @@ func TestCanaryValueNeverLeavesTheServer(t *testing.T) {
 		{"delete form", get("/teams/default/secrets/CANARY2/delete")},
 		{"not found page", get("/teams/default/secrets/nothing/here")},
 		{"unknown team", get("/teams/nope/secrets")},
-		{"api down: list", func() page {
-			u.proxy.set(failAll(502, "bad gateway"))
-			defer u.proxy.set(nil)
-			return u.get("/teams/default/secrets")
+		{"api down: list", func() uitest.Page {
+			u.Proxy.Set(uitest.FailAll(502, "bad gateway"))
+			defer u.Proxy.Set(nil)
+			return u.Get("/teams/default/secrets")
 		}},
-		{"api down: add", func() page {
-			u.proxy.set(failAll(500, `{"errors":[{"message":"x"}]}`))
-			defer u.proxy.set(nil)
-			return u.post("/teams/default/secrets", url.Values{"name": {"DOWN"}, "value": {canary}})
+		{"api down: add", func() uitest.Page {
+			u.Proxy.Set(uitest.FailAll(500, `{"errors":[{"message":"x"}]}`))
+			defer u.Proxy.Set(nil)
+			return u.Post("/teams/default/secrets", url.Values{"name": {"DOWN"}, "value": {canary}})
 		}},
-		{"api down: rotate", func() page {
-			u.proxy.set(failOp("SetSecret", 503, ""))
-			defer u.proxy.set(nil)
-			return u.post("/teams/default/secrets/CANARY2/rotate", url.Values{"value": {canary}})
+		{"api down: rotate", func() uitest.Page {
+			u.Proxy.Set(uitest.FailOp("SetSecret", 503, ""))
+			defer u.Proxy.Set(nil)
+			return u.Post("/teams/default/secrets/CANARY2/rotate", url.Values{"value": {canary}})
 		}},
-		{"api fails delete during rename", func() page {
-			u.proxy.set(failOp("DeleteSecret", 500, ""))
-			defer u.proxy.set(nil)
-			return u.post("/teams/default/secrets/CANARY2/rotate", url.Values{"value": {canary}, "new_name": {"CANARY3"}})
+		{"api fails delete during rename", func() uitest.Page {
+			u.Proxy.Set(uitest.FailOp("DeleteSecret", 500, ""))
+			defer u.Proxy.Set(nil)
+			return u.Post("/teams/default/secrets/CANARY2/rotate", url.Values{"value": {canary}, "new_name": {"CANARY3"}})
 		}},
 		{"delete", post("/teams/default/secrets/CANARY3/delete", nil)},
 		{"static css", get("/static/app.css")},
@@ -88,14 +92,14 @@ func TestCanaryValueNeverLeavesTheServer(t *testing.T) {
 	for _, s := range steps {
 		run(s)
 	}
-	if v, ok := u.value(u.env.AdminKey, "", "CANARY2"); !ok || !strings.Contains(v, canary) {
+	if v, ok := u.Value(u.Env.AdminKey, "", "CANARY2"); !ok || !strings.Contains(v, canary) {
 		t.Fatalf("the canary was not stored, so the test proves nothing (%q)", v)
 	}
-	logs := u.logs.String()
+	logs := u.Logs.String()
 	if !strings.Contains(logs, "msg=request") {
 		t.Fatal("no request logs captured")
 	}
-	for what, secret := range map[string]string{"value": canary, "api key": u.env.AdminKey} {
+	for what, secret := range map[string]string{"value": canary, "api key": u.Env.AdminKey} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the log holds the %s", what)
 		}

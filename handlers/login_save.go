@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -40,14 +39,12 @@ func (a *App) loginSave(c echo.Context) error {
 		return a.loginError(c, http.StatusUnauthorized, "That API key was not accepted.")
 	}
 	attempt.Succeeded() // accepted, or not judged: the API could not answer
-	if err != nil {
-		var apiErr *cloud.Error
-		if !errors.As(err, &apiErr) {
-			return err
-		}
-		a.log.WarnContext(c.Request().Context(), "sign-in: api call failed",
-			"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
-		return a.loginError(c, apiErr.Status, apiErr.Message+" Try again in a moment.")
+	switch {
+	case errors.Is(err, cloud.ErrCanceled):
+		return err // the visitor left
+	case err != nil:
+		f := a.apiFailed(c, err)
+		return a.loginError(c, f.status, f.message+" Try again in a moment.")
 	}
 	if len(id.Teams) == 0 {
 		return a.loginError(c, http.StatusForbidden, "This key is not a member of any team.")
@@ -66,12 +63,12 @@ func newSession(key string, id cloud.Identity, now int64) *session {
 	s := &session{ID: newSessionID(), APIKey: key, User: id.Username, Created: now, Seen: now}
 	def := id.Teams[0]
 	for _, t := range id.Teams {
+		s.Teams = append(s.Teams, sessionTeam(t))
 		if t.ID == id.DefaultTeamID {
 			def = t
 		}
 	}
-	s.Teams = slices.Clone(id.Teams)
-	s.useTeam(def)
+	s.useTeam(sessionTeam(def))
 	return s
 }
 

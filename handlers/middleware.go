@@ -101,7 +101,8 @@ func (w bodyless) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 var bodyLimit = middleware.BodyLimit("256K")
 
 // requestLog writes one line per request: route pattern, status, duration.
-// Never the query string, form, cookies or headers.
+// Never the query string, form, cookies or headers. A request whose visitor
+// left before the answer has status 0 and client_gone: nothing was sent.
 func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -111,16 +112,24 @@ func (a *App) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		level := slog.LevelInfo
 		status := c.Response().Status
+		gone := !c.Response().Committed && c.Request().Context().Err() != nil
+		if gone {
+			status = 0
+		}
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		a.log.LogAttrs(c.Request().Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("method", methodOf(c.Request())),
 			slog.String("route", c.Path()),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 			slog.Int64("bytes", c.Response().Size),
-		)
+		}
+		if gone {
+			attrs = append(attrs, slog.Bool("client_gone", true))
+		}
+		a.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 		return nil
 	}
 }
@@ -135,12 +144,13 @@ const csrfCookie = "ts_csrf"
 // for one session does not pass in another, even with its cookie planted.
 func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		st := state(c)
 		if k, err := c.Cookie(csrfCookie); err == nil && len(k.Value) >= 24 {
-			c.Set("csrf-seed", k.Value)
+			st.csrfSeed = k.Value
 		} else {
 			a.renewCSRF(c)
 		}
-		c.Set("csrf-session", a.cookieSession(c).ID)
+		st.csrfSession = a.cookieSession(c).ID
 		switch c.Request().Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 			return next(c)
@@ -158,9 +168,6 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-var errForgedForm = echo.NewHTTPError(http.StatusForbidden,
-	"The form could not be verified: it expired or came from another site. Go back, reload the page and try again.")
-
 // renewCSRF gives the browser a new ts_csrf cookie, so the form tokens of
 // before no longer pass.
 func (a *App) renewCSRF(c echo.Context) {
@@ -171,7 +178,7 @@ func (a *App) renewCSRF(c echo.Context) {
 		Name: csrfCookie, Value: seed, Path: "/", MaxAge: int(a.cfg.MaxLifetime.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: a.secure(c),
 	})
-	c.Set("csrf-seed", seed)
+	state(c).csrfSeed = seed
 }
 
 // csrfToken is the form token for this request's cookies.
@@ -195,16 +202,16 @@ func (a *App) validCSRF(c echo.Context, token string) bool {
 }
 
 func csrfMAC(key []byte, c echo.Context) []byte {
-	seed, _ := c.Get("csrf-seed").(string)
-	sessionID, _ := c.Get("csrf-session").(string)
+	st := state(c)
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte(seed))
+	m.Write([]byte(st.csrfSeed))
 	m.Write([]byte{0})
-	m.Write([]byte(sessionID))
+	m.Write([]byte(st.csrfSession))
 	return m.Sum(nil)
 }
 
-// requireSession sends visitors without a valid session to sign in.
+// requireSession sends visitors without a valid session to sign in, saying
+// so when their session expired.
 func (a *App) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s, expired := a.loadSession(c)
@@ -233,34 +240,33 @@ func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 			var err error
 			t, found, err = a.lookupTeam(c, s, slug)
 			if err != nil {
-				return a.apiFailure(c, err)
+				return err
 			}
 			if !found {
-				return a.errorPage(c, http.StatusNotFound, "Team not found",
-					"You are not a member of a team with that address.", "")
+				return errNoTeam
 			}
 		}
-		c.Set("team", t)
+		state(c).team = t
 		if s.Default != t.Slug || !kept {
 			// "/" returns to the team in use, and the cookie keeps it.
 			s.useTeam(t)
-			c.Set("session-dirty", true)
+			changedSession(c)
 		}
 		return next(c)
 	}
 }
 
-func (a *App) lookupTeam(c echo.Context, s *session, slug string) (cloud.Team, bool, error) {
+func (a *App) lookupTeam(c echo.Context, s *session, slug string) (sessionTeam, bool, error) {
 	teams, err := a.allTeams(c, s)
 	if err != nil {
-		return cloud.Team{}, false, err
+		return sessionTeam{}, false, err
 	}
 	for _, t := range teams {
 		if t.Slug == slug {
-			return t, true, nil
+			return sessionTeam(t), true, nil
 		}
 	}
-	return cloud.Team{}, false, nil
+	return sessionTeam{}, false, nil
 }
 
 // allTeams asks the API for every team of the session's key.
@@ -271,22 +277,11 @@ func (a *App) allTeams(c echo.Context, s *session) ([]cloud.Team, error) {
 	return id.Teams, err
 }
 
-func teamOf(c echo.Context) cloud.Team {
-	t, _ := c.Get("team").(cloud.Team)
-	return t
-}
-
-func sessionOf(c echo.Context) *session {
-	s, _ := c.Get("session").(*session)
-	return s
-}
-
 // requireWriter refuses write pages and actions to read-only members.
 func (a *App) requireWriter(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if teamOf(c).ReadOnly() {
-			return a.errorPage(c, http.StatusForbidden, "Read-only access",
-				"You have read-only access to this team: you can see secret names, but not add, rotate or delete secrets.", "")
+			return errReadOnly
 		}
 		return next(c)
 	}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"teamsecrets/handlers/uitest"
 )
 
 // invisible are characters that change how a name looks without showing:
@@ -21,42 +23,42 @@ func hasInvisible(s string) bool { return strings.ContainsAny(s, string(invisibl
 // messages show every invisible character as a visible escape, while links
 // and forms keep the exact name.
 func TestInvisibleCharactersInNamesAreShown(t *testing.T) {
-	u := startUI(t)
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	u := uitest.Start(t)
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	spoof := "invoice\u202Etxt.exe"
 	others := []string{"A\u200BB", "\u2066ISOLATED\u2069", "BOM\uFEFF", "BELL\u0007", "NO\u00A0BREAK", "RTL\u200FMARK", "JOIN\u200DER", "EMBED\u202ALTR"}
 	for _, n := range append([]string{spoof}, others...) {
-		if err := u.env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(`"v"`)); err != nil {
+		if err := u.Env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(`"v"`)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 	seg := url.PathEscape(spoof)
 
-	list := u.get("/teams/default/secrets")
-	mustContain(t, list, shown(spoof), `href="/teams/default/secrets/`+seg+`/rotate"`)
+	list := u.Get("/teams/default/secrets")
+	uitest.MustContain(t, list, shown(spoof), `href="/teams/default/secrets/`+seg+`/rotate"`)
 	for _, n := range others {
-		mustContain(t, list, shown(n))
+		uitest.MustContain(t, list, shown(n))
 	}
-	rotate := u.get("/teams/default/secrets/" + seg + "/rotate")
-	mustStatus(t, rotate, http.StatusOK)
-	mustContain(t, rotate, "<title>Rotate invoice‹U+202E›txt.exe", "Rotate <code>"+shown(spoof)+"</code>")
-	del := u.get("/teams/default/secrets/" + seg + "/delete")
-	mustContain(t, del, "Delete <code>"+shown(spoof)+"</code>?")
-	for name, p := range map[string]page{"list": list, "rotate": rotate, "delete": del} {
+	rotate := u.Get("/teams/default/secrets/" + seg + "/rotate")
+	uitest.MustStatus(t, rotate, http.StatusOK)
+	uitest.MustContain(t, rotate, "<title>Rotate invoice‹U+202E›txt.exe", "Rotate <code>"+shown(spoof)+"</code>")
+	del := u.Get("/teams/default/secrets/" + seg + "/delete")
+	uitest.MustContain(t, del, "Delete <code>"+shown(spoof)+"</code>?")
+	for name, p := range map[string]uitest.Page{"list": list, "rotate": rotate, "delete": del} {
 		if hasInvisible(p.Body) {
 			t.Errorf("%s page holds an invisible character as is", name)
 		}
 	}
 
-	rotated := u.follow(u.post("/teams/default/secrets/"+seg+"/rotate", url.Values{"value": {"w"}}))
-	mustContain(t, rotated, "Secret "+shown(spoof)+" rotated.")
-	deleted := u.follow(u.post("/teams/default/secrets/"+seg+"/delete", nil))
-	mustContain(t, deleted, "Secret "+shown(spoof)+" deleted.")
-	missing := u.get("/teams/default/secrets/" + seg + "/delete")
-	mustStatus(t, missing, http.StatusNotFound)
-	mustContain(t, missing, "no secret named "+shown(spoof))
-	for name, p := range map[string]page{"after rotate": rotated, "after delete": deleted, "not found": missing} {
+	rotated := u.Follow(u.Post("/teams/default/secrets/"+seg+"/rotate", url.Values{"value": {"w"}}))
+	uitest.MustContain(t, rotated, "Secret "+shown(spoof)+" rotated.")
+	deleted := u.Follow(u.Post("/teams/default/secrets/"+seg+"/delete", nil))
+	uitest.MustContain(t, deleted, "Secret "+shown(spoof)+" deleted.")
+	missing := u.Get("/teams/default/secrets/" + seg + "/delete")
+	uitest.MustStatus(t, missing, http.StatusNotFound)
+	uitest.MustContain(t, missing, "no secret named "+shown(spoof))
+	for name, p := range map[string]uitest.Page{"after rotate": rotated, "after delete": deleted, "not found": missing} {
 		if hasInvisible(p.Body) {
 			t.Errorf("%s page holds an invisible character as is", name)
 		}
@@ -64,11 +66,11 @@ func TestInvisibleCharactersInNamesAreShown(t *testing.T) {
 
 	// A form keeps what was typed, exactly, and the error shows it.
 	typed := "NEW\u202EKEY"
-	p := u.post("/teams/default/secrets", url.Values{"name": {typed}, "value": {"v"}})
-	mustStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, `value="`+typed+`"`)
-	q := u.get("/teams/default/secrets?q=" + url.QueryEscape("zz\u202Ezz"))
-	mustContain(t, q, "Nothing matches <q>"+shown("zz\u202Ezz")+"</q>", `value="zz`+"\u202E"+`zz"`)
+	p := u.Post("/teams/default/secrets", url.Values{"name": {typed}, "value": {"v"}})
+	uitest.MustStatus(t, p, http.StatusUnprocessableEntity)
+	uitest.MustContain(t, p, `value="`+typed+`"`)
+	q := u.Get("/teams/default/secrets?q=" + url.QueryEscape("zz\u202Ezz"))
+	uitest.MustContain(t, q, "Nothing matches <q>"+shown("zz\u202Ezz")+"</q>", `value="zz`+"\u202E"+`zz"`)
 }
 
 // shown is a name as a page shows it: each invisible character as an

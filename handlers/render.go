@@ -2,16 +2,14 @@ package handlers
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
 	"slices"
-	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"teamsecrets/cloud"
 	"teamsecrets/views"
 )
 
@@ -60,7 +58,11 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 	return l
 }
 
-func teamLink(t cloud.Team, current string) views.TeamLink {
+func sortTeams(ts []sessionTeam) {
+	slices.SortFunc(ts, func(a, b sessionTeam) int { return strings.Compare(a.Slug, b.Slug) })
+}
+
+func teamLink(t sessionTeam, current string) views.TeamLink {
 	return views.TeamLink{Name: t.Name, Slug: t.Slug, URL: listURL(t.Slug), Current: t.Slug == current, ReadOnly: t.ReadOnly()}
 }
 
@@ -74,94 +76,13 @@ func (a *App) wrote(c echo.Context, kind, msg string) error {
 		return c.Redirect(http.StatusSeeOther, listURL(team.Slug))
 	}
 	a.log.ErrorContext(c.Request().Context(), "session not saved after a write", "route", c.Path(), "err", err)
-	s.Flash = views.Flash{}
+	s.Flash = sessionFlash{}
 	l := a.layout(c, "Change saved")
-	c.Set("session-dirty", false) // it would fail again
+	state(c).dirty = false // it would fail again
 	return a.render(c, http.StatusOK, views.NoticeView(views.NoticePage{
 		Layout: l, Heading: "Change saved", Message: msg,
 		BackURL: listURL(team.Slug), BackLabel: "Back to the secrets of " + team.Name,
 	}))
-}
-
-// errorPage renders a page that says what went wrong.
-func (a *App) errorPage(c echo.Context, status int, heading, msg, detail string) error {
-	p := views.ErrorPage{Layout: a.layout(c, heading), Status: status, Heading: heading, Message: msg, Detail: detail}
-	if t := teamOf(c); t.Slug != "" {
-		p.BackURL, p.BackLabel = listURL(t.Slug), "Back to the secrets of "+t.Name
-	} else {
-		p.BackURL, p.BackLabel = "/", "Back to the start"
-	}
-	return a.render(c, status, views.ErrorView(p))
-}
-
-// apiFailure turns a failed API call into the right page: sign-in when the
-// key stopped working, 403, 404, or an error page with a 502/503/504.
-func (a *App) apiFailure(c echo.Context, err error) error {
-	var apiErr *cloud.Error
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	a.log.WarnContext(c.Request().Context(), "api call failed",
-		"route", c.Path(), "status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
-	switch {
-	case errors.Is(err, cloud.ErrUnauthenticated):
-		if s := sessionOf(c); s != nil {
-			a.revoked.add(s.ID, a.now().Add(a.cfg.MaxLifetime))
-		}
-		a.clearSession(c)
-		return c.Redirect(http.StatusSeeOther, "/login?rejected=1")
-	case errors.Is(err, cloud.ErrForbidden):
-		return a.errorPage(c, http.StatusForbidden, "Not allowed", apiErr.Message, "")
-	case errors.Is(err, cloud.ErrNotFound):
-		return a.errorPage(c, http.StatusNotFound, "Secret not found", apiErr.Message, "")
-	}
-	p := views.ErrorPage{
-		Layout: a.layout(c, "Secrets API unavailable"), Status: apiErr.Status,
-		Heading: "The secrets API is unavailable", Message: apiErr.Message,
-		Detail: "Nothing was changed. Try again in a moment.",
-	}
-	if t := teamOf(c); t.Slug != "" {
-		p.BackURL, p.BackLabel = c.Request().URL.RequestURI(), "Try again"
-		if c.Request().Method != http.MethodGet {
-			p.BackURL = listURL(t.Slug)
-		}
-	}
-	if apiErr.RetryAfter > 0 {
-		p.RetryAfter = int(apiErr.RetryAfter.Seconds())
-		c.Response().Header().Set("Retry-After", strconv.Itoa(p.RetryAfter))
-	}
-	return a.render(c, apiErr.Status, views.ErrorView(p))
-}
-
-// httpError renders echo's errors (404, 405, 413, CSRF 403, panics) as pages.
-func (a *App) httpError(err error, c echo.Context) {
-	if c.Response().Committed {
-		return
-	}
-	status, msg := http.StatusInternalServerError, "Something went wrong on our side. The server log has details."
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		status = he.Code
-		switch status {
-		case http.StatusNotFound:
-			msg = "There is no page at this address."
-		case http.StatusMethodNotAllowed:
-			msg = "This address does not accept that kind of request."
-		case http.StatusRequestEntityTooLarge:
-			msg = "The form was too large to accept (the limit is 256 KiB; a value may be at most 64 KiB). Nothing was saved."
-		default:
-			if m, ok := he.Message.(string); ok && status < 500 {
-				msg = m
-			}
-		}
-	}
-	if status >= 500 {
-		a.log.ErrorContext(c.Request().Context(), "request failed", "route", c.Path(), "err", err)
-	}
-	heading := http.StatusText(status)
-	if rerr := a.errorPage(c, status, heading, msg, ""); rerr != nil {
-		c.String(status, msg)
-	}
 }
 
 // crossOriginDenied answers a cross-origin write refused by

@@ -12,18 +12,19 @@ import (
 
 	"teamsecrets/cloud"
 	"teamsecrets/handlers"
+	"teamsecrets/handlers/uitest"
 	"teamsecrets/localapi"
 )
 
 // seed puts n secrets into the default team in one transaction.
-func seed(b *testing.B, u *ui, n int) {
+func seed(b *testing.B, u *uitest.UI, n int) {
 	b.Helper()
-	team, _ := u.env.Store.TenantBySlug(b.Context(), "default")
+	team, _ := u.Env.Store.TenantBySlug(b.Context(), "default")
 	values := make(map[string]json.RawMessage, n)
 	for i := range n {
 		values[fmt.Sprintf("SERVICE_%06d_API_TOKEN", i)] = json.RawMessage(`"v"`)
 	}
-	if err := u.env.Store.PutSecrets(b.Context(), team.ID, values); err != nil {
+	if err := u.Env.Store.PutSecrets(b.Context(), team.ID, values); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -33,12 +34,12 @@ func seed(b *testing.B, u *ui, n int) {
 func BenchmarkListPageRequest(b *testing.B) {
 	for _, n := range []int{100, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			u := startUI(b)
+			u := uitest.Start(b)
 			seed(b, u, n)
-			u.login(u.env.AdminKey)
+			u.Login(u.Env.AdminKey)
 			b.ReportAllocs()
 			for b.Loop() {
-				if p := u.get("/teams/default/secrets?page=2"); p.Status != http.StatusOK {
+				if p := u.Get("/teams/default/secrets?page=2"); p.Status != http.StatusOK {
 					b.Fatal(p.Status)
 				}
 			}
@@ -47,29 +48,29 @@ func BenchmarkListPageRequest(b *testing.B) {
 }
 
 func BenchmarkAddSecretRequest(b *testing.B) {
-	u := startUI(b)
+	u := uitest.Start(b)
 	seed(b, u, 100)
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		p := u.post("/teams/default/secrets", url.Values{"name": {fmt.Sprintf("NEW_%d", i)}, "value": {"v"}})
+		p := u.Post("/teams/default/secrets", url.Values{"name": {fmt.Sprintf("NEW_%d", i)}, "value": {"v"}})
 		if p.Status != http.StatusSeeOther {
-			b.Fatal(p.Status, excerpt(p.Body))
+			b.Fatal(p.Status, uitest.Excerpt(p.Body))
 		}
 		i++
 	}
 }
 
 func BenchmarkRotateSecretRequest(b *testing.B) {
-	u := startUI(b)
+	u := uitest.Start(b)
 	seed(b, u, 100)
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 	b.ReportAllocs()
 	for b.Loop() {
-		p := u.post("/teams/default/secrets/SERVICE_000042_API_TOKEN/rotate", url.Values{"value": {"rotated"}})
+		p := u.Post("/teams/default/secrets/SERVICE_000042_API_TOKEN/rotate", url.Values{"value": {"rotated"}})
 		if p.Status != http.StatusSeeOther {
-			b.Fatal(p.Status, excerpt(p.Body))
+			b.Fatal(p.Status, uitest.Excerpt(p.Body))
 		}
 	}
 }
@@ -78,22 +79,26 @@ func BenchmarkRotateSecretRequest(b *testing.B) {
 // handler called in-process, the API through the in-process transport (as
 // the binary runs it embedded), no client sockets.
 func BenchmarkListPageHandler(b *testing.B) {
-	u := startUI(b)
+	u := uitest.Start(b)
 	seed(b, u, 100)
-	u.login(u.env.AdminKey)
-	u.get("/teams/default/secrets") // settle the sign-in flash
+	u.Login(u.Env.AdminKey)
+	u.Get("/teams/default/secrets") // settle the sign-in flash
 	h := handlers.New(handlers.Config{
-		API:         cloud.New("http://embedded/graphql", localapi.Transport{Handler: u.env.Server.Config.Handler}, testPolicy),
-		SessionKeys: u.cfg.SessionKeys,
+		API:         cloud.New("http://embedded/graphql", localapi.Transport{Handler: u.Env.Server.Config.Handler}, uitest.QuickRetries),
+		SessionKeys: u.Config.SessionKeys,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	base, _ := url.Parse(u.srv.URL)
-	req := httptest.NewRequest(http.MethodGet, "/teams/default/secrets", nil)
-	for _, c := range u.client.Jar.Cookies(base) {
-		req.AddCookie(c)
-	}
+	base, _ := url.Parse(u.URL)
+	cookies := u.Client.Jar.Cookies(base)
 	b.ReportAllocs()
 	for b.Loop() {
+		// A new request each time, as a server gets: a request that was
+		// served before carries its decoded session (gorilla/sessions keeps
+		// it in the request's context).
+		req := httptest.NewRequest(http.MethodGet, "/teams/default/secrets", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		if w.Code != http.StatusOK {

@@ -29,7 +29,7 @@ func (a *App) routes() http.Handler {
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
 
 	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf)
-	pages.GET("/", a.home)
+	pages.GET("/", a.home, a.requireSession)
 	pages.GET("/login", a.loginShow)
 	pages.POST("/login", a.loginSave)
 	pages.POST("/logout", a.logout)

@@ -10,8 +10,8 @@ import (
 
 // secretDelete asks for confirmation; it works without JavaScript.
 func (a *App) secretDelete(c echo.Context) error {
-	name, answered, err := a.existingSecret(c)
-	if answered {
+	name, err := a.existingSecret(c)
+	if err != nil {
 		return err
 	}
 	team := teamOf(c)

@@ -14,48 +14,110 @@ import (
 	"teamsecrets/views"
 )
 
-// secretForm is the add and rotate form, built from the request.
-type secretForm struct {
+// addForm is the add form, built from the request.
+type addForm struct {
 	Name      string
-	NewName   string
-	Value     string
-	Type      string // "text" or "json"
-	Overwrite bool
+	Value     secretValue
+	Overwrite bool // the visitor confirmed replacing a secret of this name
 }
 
-func newSecretForm(c echo.Context) secretForm {
-	f := secretForm{
+func newAddForm(c echo.Context) addForm {
+	return addForm{
 		Name:      strings.TrimSpace(c.FormValue("name")),
-		NewName:   strings.TrimSpace(c.FormValue("new_name")),
-		Value:     c.FormValue("value"),
-		Type:      c.FormValue("type"),
+		Value:     newSecretValue(c),
 		Overwrite: c.FormValue("overwrite") == "1",
 	}
-	if f.Type != "json" {
-		f.Type = "text"
+}
+
+// Validate says what is wrong with the name and the value, by field.
+func (f addForm) Validate() views.FieldErrors {
+	return views.FieldErrors{Name: nameError(f.Name), Value: f.Value.problem}
+}
+
+// rotateForm is the rotate form, built from the request: a new value for
+// the secret in the URL and, optionally, a new name.
+type rotateForm struct {
+	Name      string // the secret's, from the URL
+	NewName   string
+	Value     secretValue
+	Overwrite bool // the visitor confirmed replacing the secret named NewName
+}
+
+func newRotateForm(c echo.Context, name string) rotateForm {
+	return rotateForm{
+		Name:      name,
+		NewName:   strings.TrimSpace(c.FormValue("new_name")),
+		Value:     newSecretValue(c),
+		Overwrite: c.FormValue("overwrite") == "1",
+	}
+}
+
+// Rename reports whether the secret moves to a new name.
+func (f rotateForm) Rename() bool { return f.NewName != "" && f.NewName != f.Name }
+
+// Validate says what is wrong with the value and a new name, by field.
+func (f rotateForm) Validate() views.FieldErrors {
+	errs := views.FieldErrors{Value: f.Value.problem}
+	if f.Rename() {
+		errs.NewName = nameError(f.NewName)
+	}
+	return errs
+}
+
+// secretValue is the value field and its type, as submitted. The input is
+// checked and turned into the JSON to store once, here; it is never sent
+// back to the browser.
+type secretValue struct {
+	Type    string          // "text" or "json"
+	JSON    json.RawMessage // what to store; nil when the input cannot be stored
+	problem string          // why it cannot, in a sentence
+	typed   bool            // something was typed: a failed submission says it was not kept
+}
+
+func newSecretValue(c echo.Context) secretValue {
+	v := secretValue{Type: c.FormValue("type")}
+	if v.Type != "json" {
+		v.Type = "text"
 	}
 	// Browsers send textarea line breaks as CRLF; a pasted key file means LF.
-	f.Value = strings.ReplaceAll(f.Value, "\r\n", "\n")
-	return f
+	input := strings.ReplaceAll(c.FormValue("value"), "\r\n", "\n")
+	v.typed = input != ""
+	v.JSON, v.problem = encodeValue(input, v.Type)
+	return v
 }
 
 // reenter is added to every failed submission: the value is never sent back.
 const reenter = "For your safety the value was not kept: enter it again."
 
-// encodeValue validates the value and returns the JSON to store.
-func (f secretForm) encodeValue() (json.RawMessage, string) {
-	if f.Value == "" {
+// notKept adds to the errors of a failed submission that the value typed
+// was not kept.
+func notKept(errs views.FieldErrors, v secretValue) views.FieldErrors {
+	if !errs.Any() || !v.typed {
+		return errs
+	}
+	if errs.Value == "" {
+		errs.Value = reenter
+	} else {
+		errs.Value += " " + reenter
+	}
+	return errs
+}
+
+// encodeValue checks a value of a type and returns the JSON to store, or
+// why it cannot be stored.
+func encodeValue(input, typ string) (json.RawMessage, string) {
+	if input == "" {
 		return nil, "Enter a value."
 	}
 	var raw json.RawMessage
-	if f.Type == "json" {
-		v, msg := parseJSONValue(f.Value)
+	if typ == "json" {
+		v, msg := parseJSONValue(input)
 		if msg != "" {
 			return nil, msg
 		}
 		raw = v
 	} else {
-		b, err := json.Marshal(f.Value)
+		b, err := json.Marshal(input)
 		if err != nil {
 			return nil, "The value is not valid text."
 		}
@@ -129,32 +191,4 @@ func nameError(name string) string {
 		s := err.Error()
 		return strings.ToUpper(s[:1]) + s[1:] + "."
 	}
-}
-
-// formPage is the add/rotate page for a submission that failed; the name is
-// kept, the value is not.
-func (a *App) formPage(c echo.Context, f secretForm, rotate bool, errs views.FieldErrors, confirm string) views.SecretFormPage {
-	team := teamOf(c)
-	p := views.SecretFormPage{
-		CSRF: a.csrfToken(c), CancelURL: listURL(team.Slug), Rotate: rotate,
-		Name: f.Name, NewName: f.NewName, ValueType: f.Type, Errors: errs, ConfirmName: confirm,
-	}
-	shown := f.Name
-	if rotate {
-		shown = f.NewName
-		p.Action = rotateURL(team.Slug, f.Name)
-		p.Layout = a.layout(c, "Rotate "+f.Name)
-	} else {
-		p.Action = listURL(team.Slug)
-		p.Layout = a.layout(c, "Add a secret")
-	}
-	p.NoEnvVarWarning = shown != "" && !rules.EnvOverridable(shown)
-	if errs.Any() && f.Value != "" {
-		if errs.Value == "" {
-			p.Errors.Value = reenter
-		} else {
-			p.Errors.Value += " " + reenter
-		}
-	}
-	return p
 }

@@ -50,7 +50,8 @@ func (a *App) importBodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxImportBody+1))
 		if err != nil {
-			return echo.NewHTTPError(http.StatusBadRequest, "The upload was cut off. Nothing was imported.")
+			return &pageError{Status: http.StatusBadRequest, Heading: http.StatusText(http.StatusBadRequest),
+				Message: "The upload was cut off. Nothing was imported."}
 		}
 		if len(body) > maxImportBody {
 			return a.importTooLarge(c)
@@ -60,14 +61,14 @@ func (a *App) importBodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// importTooLarge answers 413 with a page that says the limit. The rest of
-// the body (up to a bound) is read first, so browsers show the page rather
-// than a reset connection.
+// importTooLarge is the 413 page that says the limit. The rest of the body
+// (up to a bound) is read first, so browsers show the page rather than a
+// reset connection.
 func (a *App) importTooLarge(c echo.Context) error {
 	io.Copy(io.Discard, io.LimitReader(c.Request().Body, 8<<20))
 	slug := c.Param("slug")
-	p := views.ErrorPage{
-		Layout: a.layout(c, "Too large"), Status: http.StatusRequestEntityTooLarge, Heading: "Too large to import",
+	p := &pageError{
+		Status: http.StatusRequestEntityTooLarge, Title: "Too large", Heading: "Too large to import",
 		Message:   "The file or pasted text may be at most 1 MiB (1,024 KiB). Nothing was imported.",
 		Detail:    "Split it into smaller files, or use the teamsecrets import command.",
 		BackURL:   importURL(slug),
@@ -76,5 +77,5 @@ func (a *App) importTooLarge(c echo.Context) error {
 	if slug == "" {
 		p.BackURL, p.BackLabel = "/", "Back to the start"
 	}
-	return a.render(c, http.StatusRequestEntityTooLarge, views.ErrorView(p))
+	return p
 }

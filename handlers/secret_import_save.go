@@ -103,7 +103,7 @@ func (a *App) secretImportSave(c echo.Context) error {
 	results, err := importer.Apply(c.Request().Context(), importWriter{a: a, key: s.APIKey, teamID: team.ID}, entries,
 		importer.Options{Overwrite: f.Overwrite})
 	if err != nil {
-		return a.apiFailure(c, err)
+		return err
 	}
 	return a.importResults(c, results, format, f.Filename)
 }
@@ -123,21 +123,22 @@ func (a *App) importResults(c echo.Context, results []importer.Result, format im
 	if filename != "" {
 		p.Source = filename
 	}
-	status := http.StatusOK
 	var firstErr *cloud.Error
 	for _, r := range results {
 		row := views.ImportResultRow{Name: r.Name, Outcome: string(r.Outcome), Reason: r.Reason,
 			Problem: r.Outcome == importer.Failed || r.Outcome == importer.Invalid}
 		p.Rows = append(p.Rows, row)
-		if r.Outcome == importer.Failed && firstErr == nil && errors.As(r.Err, &firstErr) {
-			status = firstErr.Status
+		if r.Outcome == importer.Failed && firstErr == nil {
+			errors.As(r.Err, &firstErr)
 		}
 	}
-	if firstErr != nil {
-		a.log.WarnContext(c.Request().Context(), "import writes failed", "route", c.Path(), "failed", sum.Failed,
-			"status", firstErr.Status, "attempts", firstErr.Attempts, "err", firstErr.Err)
+	status := http.StatusOK
+	switch {
+	case firstErr != nil:
+		status = a.apiFailed(c, firstErr).status
+		a.log.WarnContext(c.Request().Context(), "import writes failed", "route", c.Path(), "failed", sum.Failed)
 		p.Summary += " Some secrets were not saved: see below, then import again (secrets that exist are skipped)."
-	} else if sum.Failed > 0 {
+	case sum.Failed > 0:
 		status = http.StatusBadGateway
 	}
 	return a.render(c, status, views.SecretImportResultView(p))

@@ -12,45 +12,16 @@ import (
 
 	"golang.org/x/net/html"
 
+	"teamsecrets/handlers/uitest"
 	"teamsecrets/localapi"
 )
 
 const importPath = "/teams/default/secrets/import"
 
-// upload is a file in a multipart form.
-type upload struct {
-	filename, content string
-}
-
-// postImport submits the Import form as a browser does: multipart, with
-// the CSRF token, the text field, the choices and maybe a file.
-func (u *ui) postImport(path string, fields map[string]string, file *upload) page {
-	u.t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	if _, ok := fields["_csrf"]; !ok {
-		w.WriteField("_csrf", u.csrf())
-	}
-	for k, v := range fields {
-		w.WriteField(k, v)
-	}
-	if file != nil {
-		fw, _ := w.CreateFormFile("file", file.filename)
-		io.WriteString(fw, file.content)
-	} else {
-		// A browser sends an empty file part when no file was chosen.
-		w.CreateFormFile("file", "")
-	}
-	w.Close()
-	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+path, &body)
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	return u.do(u.client, req)
-}
-
 const importCanary = "CANARY-5e1f-import-VALUE"
 
 // outcomeRows reads the result table: name -> outcome text.
-func outcomeRows(t *testing.T, p page) map[string]string {
+func outcomeRows(t *testing.T, p uitest.Page) map[string]string {
 	t.Helper()
 	doc, err := html.Parse(strings.NewReader(p.Body))
 	if err != nil {
@@ -82,13 +53,13 @@ func outcomeRows(t *testing.T, p page) map[string]string {
 }
 
 func TestImportPagePastesConfigTOMLAndDotEnv(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "EXISTING", "team value", "text")
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "EXISTING", "team value", "text")
 
-	form := u.get(importPath)
-	mustStatus(t, form, http.StatusOK)
-	mustContain(t, form, `enctype="multipart/form-data"`, `name="_csrf"`, `type="file"`, `name="text"`, "Secrets that already exist")
+	form := u.Get(importPath)
+	uitest.MustStatus(t, form, http.StatusOK)
+	uitest.MustContain(t, form, `enctype="multipart/form-data"`, `name="_csrf"`, `type="file"`, `name="text"`, "Secrets that already exist")
 
 	toml := "[context.secrets]\n" +
 		"TEXT = \"" + importCanary + "\"\n" +
@@ -96,9 +67,9 @@ func TestImportPagePastesConfigTOMLAndDotEnv(t *testing.T) {
 		"EXISTING = \"" + importCanary + "\"\n" +
 		"\"bad name\" = \"" + importCanary + "\"\n" +
 		"[context.secrets.TABLE]\nuser = \"app\"\npassword = \"" + importCanary + "\"\n"
-	p := u.postImport(importPath, map[string]string{"text": toml, "existing": "skip"}, nil)
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Import results", "Imported into Default team: 7 added, 0 replaced, 1 skipped, 1 invalid, 0 failed.")
+	p := u.PostUpload(importPath, map[string]string{"text": toml, "existing": "skip"}, nil)
+	uitest.MustStatus(t, p, http.StatusOK)
+	uitest.MustContain(t, p, "Import results", "Imported into Default team: 7 added, 0 replaced, 1 skipped, 1 invalid, 0 failed.")
 	rows := outcomeRows(t, p)
 	want := map[string]string{
 		"TEXT": "added", "NUM": "added", "FLOAT": "added", "BOOL": "added", "LIST": "added", "WHEN": "added", "TABLE": "added",
@@ -116,23 +87,23 @@ func TestImportPagePastesConfigTOMLAndDotEnv(t *testing.T) {
 		"TEXT": `"` + importCanary + `"`, "NUM": "42", "FLOAT": "1.5", "BOOL": "true", "LIST": `[1,"two"]`,
 		"WHEN": `"2026-01-02T03:04:05Z"`, "TABLE": `{"password":"` + importCanary + `","user":"app"}`, "EXISTING": `"team value"`,
 	} {
-		if got, _ := u.value(u.env.AdminKey, "", name); got != value {
+		if got, _ := u.Value(u.Env.AdminKey, "", name); got != value {
 			t.Errorf("%s stored as %s, want %s", name, got, value)
 		}
 	}
 
 	// .env text, replacing what exists; CRLF line breaks as browsers send.
 	env := "# from .env\r\nexport EXISTING=\"" + importCanary + " replaced\"\r\nNEW_ONE='a $b'\r\nPASSWORD=pa$SWORD\r\n"
-	p = u.postImport(importPath, map[string]string{"text": env, "existing": "replace", "format": "dotenv"}, nil)
-	mustStatus(t, p, http.StatusOK)
+	p = u.PostUpload(importPath, map[string]string{"text": env, "existing": "replace", "format": "dotenv"}, nil)
+	uitest.MustStatus(t, p, http.StatusOK)
 	rows = outcomeRows(t, p)
 	if rows["EXISTING"] != "replaced" || rows["NEW_ONE"] != "added" || !strings.HasPrefix(rows["PASSWORD"], "invalid (the value has $NAME") {
 		t.Fatalf("rows %v", rows)
 	}
-	if got, _ := u.value(u.env.AdminKey, "", "EXISTING"); got != `"`+importCanary+` replaced"` {
+	if got, _ := u.Value(u.Env.AdminKey, "", "EXISTING"); got != `"`+importCanary+` replaced"` {
 		t.Fatalf("EXISTING = %s", got)
 	}
-	if got, _ := u.value(u.env.AdminKey, "", "NEW_ONE"); got != `"a $b"` {
+	if got, _ := u.Value(u.Env.AdminKey, "", "NEW_ONE"); got != `"a $b"` {
 		t.Fatalf("NEW_ONE = %s", got)
 	}
 	if strings.Contains(p.Body, importCanary) {
@@ -141,21 +112,21 @@ func TestImportPagePastesConfigTOMLAndDotEnv(t *testing.T) {
 }
 
 func TestImportPageUploadsAFile(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	p := u.postImport(importPath, map[string]string{"existing": "skip"}, &upload{"prod.env", "A=" + importCanary + "\nB=2\n"})
-	mustStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Each name in prod.env", "2 added")
-	if got, _ := u.value(u.env.AdminKey, "", "A"); got != `"`+importCanary+`"` {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	p := u.PostUpload(importPath, map[string]string{"existing": "skip"}, &uitest.Upload{Filename: "prod.env", Content: "A=" + importCanary + "\nB=2\n"})
+	uitest.MustStatus(t, p, http.StatusOK)
+	uitest.MustContain(t, p, "Each name in prod.env", "2 added")
+	if got, _ := u.Value(u.Env.AdminKey, "", "A"); got != `"`+importCanary+`"` {
 		t.Fatalf("A = %s", got)
 	}
 	// A config.toml is detected by its name, whatever the format choice says.
-	p = u.postImport(importPath, nil, &upload{"config.toml", "[context.secrets]\nC = 3\n"})
-	mustStatus(t, p, http.StatusOK)
+	p = u.PostUpload(importPath, nil, &uitest.Upload{Filename: "config.toml", Content: "[context.secrets]\nC = 3\n"})
+	uitest.MustStatus(t, p, http.StatusOK)
 	if rows := outcomeRows(t, p); rows["C"] != "added" {
 		t.Fatalf("rows %v", rows)
 	}
-	if got, _ := u.value(u.env.AdminKey, "", "C"); got != "3" {
+	if got, _ := u.Value(u.Env.AdminKey, "", "C"); got != "3" {
 		t.Fatalf("C = %s", got)
 	}
 }
@@ -171,16 +142,16 @@ func manyNames(n int) string {
 // A failed submission shows the form again with what went wrong, the text
 // and file never sent back.
 func TestImportPageRejectsBadInputAndKeepsNothing(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
 	cases := []struct {
 		name   string
 		fields map[string]string
-		file   *upload
+		file   *uitest.Upload
 		want   string
 	}{
 		{"nothing", map[string]string{"text": "  "}, nil, "Choose a file or paste the text to import."},
-		{"both", map[string]string{"text": "A=" + importCanary}, &upload{"a.env", "B=1"}, "Choose a file or paste the text, not both."},
+		{"both", map[string]string{"text": "A=" + importCanary}, &uitest.Upload{Filename: "a.env", Content: "B=1"}, "Choose a file or paste the text, not both."},
 		{"broken TOML", map[string]string{"text": "[context.secrets]\nA = \"" + importCanary + "\nB = 2\n"}, nil, "not valid TOML at line 2"},
 		{"broken .env", map[string]string{"text": "A=1\nB=\"" + importCanary + "\n"}, nil, "not valid .env at line 2: a quoted value has no closing quote"},
 		{"a pasted value alone", map[string]string{"text": importCanary + "\n"}, nil, "each line needs KEY=value"},
@@ -190,99 +161,101 @@ func TestImportPageRejectsBadInputAndKeepsNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p := u.postImport(importPath, tc.fields, tc.file)
-			mustStatus(t, p, http.StatusUnprocessableEntity)
-			mustContain(t, p, tc.want, "Nothing was imported.", `<textarea`)
+			p := u.PostUpload(importPath, tc.fields, tc.file)
+			uitest.MustStatus(t, p, http.StatusUnprocessableEntity)
+			uitest.MustContain(t, p, tc.want, "Nothing was imported.", `<textarea`)
 			if strings.Contains(p.Body, importCanary) {
 				t.Fatal("the page holds the submitted text")
 			}
 		})
 	}
-	if names := u.names(u.env.AdminKey); len(names) != 0 {
+	if names := u.Names(u.Env.AdminKey); len(names) != 0 {
 		t.Fatalf("imported anyway: %v", names)
 	}
 	// The choices are kept.
-	p := u.postImport(importPath, map[string]string{"existing": "replace", "format": "dotenv"}, nil)
-	mustContain(t, p, `value="replace" checked`, `value="dotenv" checked`)
+	p := u.PostUpload(importPath, map[string]string{"existing": "replace", "format": "dotenv"}, nil)
+	uitest.MustContain(t, p, `value="replace" checked`, `value="dotenv" checked`)
 }
 
 func TestImportPageOverTheLimitGets413Page(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
 	big := "A=" + strings.Repeat("x", 1<<20) + "\n"
-	for name, do := range map[string]func() page{
-		"upload": func() page { return u.postImport(importPath, nil, &upload{"big.env", big}) },
-		"paste":  func() page { return u.postImport(importPath, map[string]string{"text": big}, nil) },
-		"no content length": func() page {
+	for name, do := range map[string]func() uitest.Page{
+		"upload": func() uitest.Page {
+			return u.PostUpload(importPath, nil, &uitest.Upload{Filename: "big.env", Content: big})
+		},
+		"paste": func() uitest.Page { return u.PostUpload(importPath, map[string]string{"text": big}, nil) },
+		"no content length": func() uitest.Page {
 			var body bytes.Buffer
 			w := multipart.NewWriter(&body)
-			w.WriteField("_csrf", u.csrf())
+			w.WriteField("_csrf", u.CSRF())
 			w.WriteField("text", big)
 			w.Close()
-			req, _ := http.NewRequest(http.MethodPost, u.srv.URL+importPath, io.MultiReader(&body)) // unknown length: chunked
+			req, _ := http.NewRequest(http.MethodPost, u.URL+importPath, io.MultiReader(&body)) // unknown length: chunked
 			req.Header.Set("Content-Type", w.FormDataContentType())
-			return u.do(u.client, req)
+			return u.Do(u.Client, req)
 		},
-		"file over 1 MiB in a body within the limit": func() page {
-			return u.postImport(importPath, nil, &upload{"big.env", big[:1<<20+1]})
+		"file over 1 MiB in a body within the limit": func() uitest.Page {
+			return u.PostUpload(importPath, nil, &uitest.Upload{Filename: "big.env", Content: big[:1<<20+1]})
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := do()
-			mustStatus(t, p, http.StatusRequestEntityTooLarge)
-			mustContain(t, p, "Too large to import", "at most 1 MiB", "Nothing was imported.", `href="/teams/default/secrets/import"`)
+			uitest.MustStatus(t, p, http.StatusRequestEntityTooLarge)
+			uitest.MustContain(t, p, "Too large to import", "at most 1 MiB", "Nothing was imported.", `href="/teams/default/secrets/import"`)
 		})
 	}
-	if names := u.names(u.env.AdminKey); len(names) != 0 {
+	if names := u.Names(u.Env.AdminKey); len(names) != 0 {
 		t.Fatalf("imported anyway: %v", names)
 	}
 	// Just under the limit is fine.
-	p := u.postImport(importPath, nil, &upload{"ok.env", "A=" + strings.Repeat("x", 60<<10) + "\n"})
-	mustStatus(t, p, http.StatusOK)
+	p := u.PostUpload(importPath, nil, &uitest.Upload{Filename: "ok.env", Content: "A=" + strings.Repeat("x", 60<<10) + "\n"})
+	uitest.MustStatus(t, p, http.StatusOK)
 }
 
 func TestImportPageIsForWritersOnly(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	mustContain(t, u.get("/teams/default/secrets"), `href="/teams/default/secrets/import"`)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	uitest.MustContain(t, u.Get("/teams/default/secrets"), `href="/teams/default/secrets/import"`)
 
-	ro := u.browser()
-	u.env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
-	ro.login(u.env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))
-	if p := ro.get("/teams/default/secrets"); strings.Contains(p.Body, "/secrets/import") {
+	ro := u.Browser()
+	u.Env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
+	ro.Login(u.Env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))
+	if p := ro.Get("/teams/default/secrets"); strings.Contains(p.Body, "/secrets/import") {
 		t.Fatal("a read-only member sees the Import link")
 	}
-	mustStatus(t, ro.get(importPath), http.StatusForbidden)
-	p := ro.postImport(importPath, map[string]string{"text": "A=1"}, nil)
-	mustStatus(t, p, http.StatusForbidden)
-	if len(u.names(u.env.AdminKey)) != 0 {
+	uitest.MustStatus(t, ro.Get(importPath), http.StatusForbidden)
+	p := ro.PostUpload(importPath, map[string]string{"text": "A=1"}, nil)
+	uitest.MustStatus(t, p, http.StatusForbidden)
+	if len(u.Names(u.Env.AdminKey)) != 0 {
 		t.Fatal("a read-only member imported")
 	}
 	// Signed out: to sign-in.
-	anon := u.browser()
-	if p := anon.get(importPath); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.location(), "/login") {
-		t.Fatalf("signed out: %d %s", p.Status, p.location())
+	anon := u.Browser()
+	if p := anon.Get(importPath); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location(), "/login") {
+		t.Fatalf("signed out: %d %s", p.Status, p.Location())
 	}
 }
 
 func TestImportPageRefusesCrossSiteAndTokenlessPosts(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	mustStatus(t, u.postImport(importPath, map[string]string{"_csrf": "forged-token-0123456789", "text": "A=1"}, nil), http.StatusForbidden)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	uitest.MustStatus(t, u.PostUpload(importPath, map[string]string{"_csrf": "forged-token-0123456789", "text": "A=1"}, nil), http.StatusForbidden)
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	w.WriteField("_csrf", u.csrf())
+	w.WriteField("_csrf", u.CSRF())
 	w.WriteField("text", "A=1")
 	w.Close()
-	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+importPath, &body)
+	req, _ := http.NewRequest(http.MethodPost, u.URL+importPath, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	mustStatus(t, u.do(u.client, req), http.StatusForbidden)
-	if len(u.names(u.env.AdminKey)) != 0 {
+	uitest.MustStatus(t, u.Do(u.Client, req), http.StatusForbidden)
+	if len(u.Names(u.Env.AdminKey)) != 0 {
 		t.Fatal("imported anyway")
 	}
 	// Headers as on every page.
-	for _, p := range []page{u.get(importPath), u.postImport(importPath, map[string]string{"text": "A=1"}, nil)} {
+	for _, p := range []uitest.Page{u.Get(importPath), u.PostUpload(importPath, map[string]string{"text": "A=1"}, nil)} {
 		if !strings.Contains(p.Header.Get("Content-Security-Policy"), "default-src 'none'") ||
 			p.Header.Get("X-Content-Type-Options") != "nosniff" || p.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("headers %v", p.Header)
@@ -291,52 +264,52 @@ func TestImportPageRefusesCrossSiteAndTokenlessPosts(t *testing.T) {
 }
 
 func TestImportPageWhenTheAPIFails(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
 	// The names cannot be listed: nothing is written, the API error page.
-	u.proxy.set(failOp("ListSecretNames", 502, "bad gateway"))
-	p := u.postImport(importPath, map[string]string{"text": "A=" + importCanary}, nil)
-	u.proxy.set(nil)
-	mustStatus(t, p, http.StatusBadGateway)
-	mustContain(t, p, "The secrets API is unavailable")
+	u.Proxy.Set(uitest.FailOp("ListSecretNames", 502, "bad gateway"))
+	p := u.PostUpload(importPath, map[string]string{"text": "A=" + importCanary}, nil)
+	u.Proxy.Set(nil)
+	uitest.MustStatus(t, p, http.StatusBadGateway)
+	uitest.MustContain(t, p, "The secrets API is unavailable")
 	// The writes fail: each name says so, the status says the API failed.
-	u.proxy.set(failOp("SetSecrets", 500, `{"errors":[{"message":"boom"}]}`))
-	p = u.postImport(importPath, map[string]string{"text": "A=" + importCanary + "\nB=2\n"}, nil)
-	u.proxy.set(nil)
-	mustStatus(t, p, http.StatusBadGateway)
-	mustContain(t, p, "0 added, 0 replaced, 0 skipped, 0 invalid, 2 failed", "Some secrets were not saved")
+	u.Proxy.Set(uitest.FailOp("SetSecrets", 500, `{"errors":[{"message":"boom"}]}`))
+	p = u.PostUpload(importPath, map[string]string{"text": "A=" + importCanary + "\nB=2\n"}, nil)
+	u.Proxy.Set(nil)
+	uitest.MustStatus(t, p, http.StatusBadGateway)
+	uitest.MustContain(t, p, "0 added, 0 replaced, 0 skipped, 0 invalid, 2 failed", "Some secrets were not saved")
 	if rows := outcomeRows(t, p); rows["A"] != "failed (The secrets API failed (HTTP 500 Internal Server Error).)" {
 		t.Fatalf("rows %v", rows)
 	}
-	if strings.Contains(p.Body, importCanary) || strings.Contains(u.logs.String(), importCanary) {
+	if strings.Contains(p.Body, importCanary) || strings.Contains(u.Logs.String(), importCanary) {
 		t.Fatal("a value leaked")
 	}
-	if !strings.Contains(u.logs.String(), "import writes failed") {
+	if !strings.Contains(u.Logs.String(), "import writes failed") {
 		t.Fatal("the failure was not logged")
 	}
 }
 
 // "import" is a secret name like any other: its own pages still work.
 func TestSecretNamedImportKeepsItsPages(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "import", "v", "text")
-	mustStatus(t, u.get("/teams/default/secrets/import/rotate"), http.StatusOK)
-	p := u.post("/teams/default/secrets/import/rotate", url.Values{"value": {"w"}})
-	mustStatus(t, p, http.StatusSeeOther)
-	mustStatus(t, u.get("/teams/default/secrets/import/delete"), http.StatusOK)
-	mustStatus(t, u.post("/teams/default/secrets/import/delete", nil), http.StatusSeeOther)
-	mustStatus(t, u.get(importPath), http.StatusOK)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "import", "v", "text")
+	uitest.MustStatus(t, u.Get("/teams/default/secrets/import/rotate"), http.StatusOK)
+	p := u.Post("/teams/default/secrets/import/rotate", url.Values{"value": {"w"}})
+	uitest.MustStatus(t, p, http.StatusSeeOther)
+	uitest.MustStatus(t, u.Get("/teams/default/secrets/import/delete"), http.StatusOK)
+	uitest.MustStatus(t, u.Post("/teams/default/secrets/import/delete", nil), http.StatusSeeOther)
+	uitest.MustStatus(t, u.Get(importPath), http.StatusOK)
 }
 
 func TestImportPagesAreAccessible(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	pages := map[string]page{
-		"form":      u.get(importPath),
-		"error":     u.postImport(importPath, map[string]string{"text": " "}, nil),
-		"results":   u.postImport(importPath, map[string]string{"text": "A=1\n1B=2\n"}, nil),
-		"too large": u.postImport(importPath, map[string]string{"text": strings.Repeat("x", 2<<20)}, nil),
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	pages := map[string]uitest.Page{
+		"form":      u.Get(importPath),
+		"error":     u.PostUpload(importPath, map[string]string{"text": " "}, nil),
+		"results":   u.PostUpload(importPath, map[string]string{"text": "A=1\n1B=2\n"}, nil),
+		"too large": u.PostUpload(importPath, map[string]string{"text": strings.Repeat("x", 2<<20)}, nil),
 	}
 	for name, p := range pages {
 		t.Run(name, func(t *testing.T) {
@@ -352,32 +325,38 @@ func TestImportPagesAreAccessible(t *testing.T) {
 // The canary: no value in any response or log line of the Import page,
 // error paths included.
 func TestImportCanaryNeverLeavesTheServer(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "EXISTS", "x", "text")
-	steps := map[string]func() page{
-		"form": func() page { return u.get(importPath) },
-		"paste toml": func() page {
-			return u.postImport(importPath, map[string]string{"text": "[context.secrets]\nA = \"" + importCanary + "\"\n"}, nil)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "EXISTS", "x", "text")
+	steps := map[string]func() uitest.Page{
+		"form": func() uitest.Page { return u.Get(importPath) },
+		"paste toml": func() uitest.Page {
+			return u.PostUpload(importPath, map[string]string{"text": "[context.secrets]\nA = \"" + importCanary + "\"\n"}, nil)
 		},
-		"paste env": func() page {
-			return u.postImport(importPath, map[string]string{"text": "B=" + importCanary + "\nEXISTS=" + importCanary}, nil)
+		"paste env": func() uitest.Page {
+			return u.PostUpload(importPath, map[string]string{"text": "B=" + importCanary + "\nEXISTS=" + importCanary}, nil)
 		},
-		"upload": func() page { return u.postImport(importPath, nil, &upload{"x.env", "C=" + importCanary}) },
-		"invalid names": func() page {
-			return u.postImport(importPath, map[string]string{"text": "1D=" + importCanary + "\nE=$" + importCanary}, nil)
+		"upload": func() uitest.Page {
+			return u.PostUpload(importPath, nil, &uitest.Upload{Filename: "x.env", Content: "C=" + importCanary})
 		},
-		"broken":      func() page { return u.postImport(importPath, map[string]string{"text": "F=\"" + importCanary}, nil) },
-		"value alone": func() page { return u.postImport(importPath, map[string]string{"text": importCanary + "\n"}, nil) },
-		"too large": func() page {
-			return u.postImport(importPath, map[string]string{"text": strings.Repeat(importCanary, 60000)}, nil)
+		"invalid names": func() uitest.Page {
+			return u.PostUpload(importPath, map[string]string{"text": "1D=" + importCanary + "\nE=$" + importCanary}, nil)
 		},
-		"api fails": func() page {
-			u.proxy.set(failOp("SetSecrets", 503, ""))
-			defer u.proxy.set(nil)
-			return u.postImport(importPath, map[string]string{"text": "G=" + importCanary}, nil)
+		"broken": func() uitest.Page {
+			return u.PostUpload(importPath, map[string]string{"text": "F=\"" + importCanary}, nil)
 		},
-		"list": func() page { return u.get("/teams/default/secrets") },
+		"value alone": func() uitest.Page {
+			return u.PostUpload(importPath, map[string]string{"text": importCanary + "\n"}, nil)
+		},
+		"too large": func() uitest.Page {
+			return u.PostUpload(importPath, map[string]string{"text": strings.Repeat(importCanary, 60000)}, nil)
+		},
+		"api fails": func() uitest.Page {
+			u.Proxy.Set(uitest.FailOp("SetSecrets", 503, ""))
+			defer u.Proxy.Set(nil)
+			return u.PostUpload(importPath, map[string]string{"text": "G=" + importCanary}, nil)
+		},
+		"list": func() uitest.Page { return u.Get("/teams/default/secrets") },
 	}
 	for name, step := range steps {
 		p := step()
@@ -392,14 +371,14 @@ func TestImportCanaryNeverLeavesTheServer(t *testing.T) {
 			}
 		}
 	}
-	if v, ok := u.value(u.env.AdminKey, "", "A"); !ok || !strings.Contains(v, importCanary) {
+	if v, ok := u.Value(u.Env.AdminKey, "", "A"); !ok || !strings.Contains(v, importCanary) {
 		t.Fatal("the canary was not imported, so the test proves nothing")
 	}
-	logs := u.logs.String()
+	logs := u.Logs.String()
 	if !strings.Contains(logs, "/secrets/import") {
 		t.Fatal("no request logs captured")
 	}
-	if strings.Contains(logs, importCanary) || strings.Contains(logs, u.env.AdminKey) {
+	if strings.Contains(logs, importCanary) || strings.Contains(logs, u.Env.AdminKey) {
 		t.Fatal("the log holds a value or the key")
 	}
 }

@@ -53,7 +53,7 @@ func (a *App) secretList(c echo.Context) error {
 	defer cancel()
 	names, err := a.api.SecretNames(ctx)
 	if err != nil {
-		return a.apiFailure(c, err)
+		return err
 	}
 	p := buildSecretList(team.Slug, names, parseListQuery(c.QueryParams()))
 	p.ReadOnly = team.ReadOnly()

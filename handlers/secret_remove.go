@@ -11,13 +11,13 @@ func (a *App) secretRemove(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
 	name, ok := nameParam(c)
 	if !ok {
-		return a.badNamePage(c)
+		return errBadName
 	}
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()
 	found, err := a.api.DeleteSecret(ctx, name)
 	if err != nil {
-		return a.apiFailure(c, err)
+		return err
 	}
 	kind, msg := "success", fmt.Sprintf("Secret %s deleted.", flashName(name))
 	if !found {

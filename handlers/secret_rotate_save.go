@@ -1,14 +1,12 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 
 	"github.com/labstack/echo/v4"
 
-	"teamsecrets/cloud"
 	"teamsecrets/views"
 )
 
@@ -19,44 +17,37 @@ func (a *App) secretRotateSave(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
 	name, ok := nameParam(c)
 	if !ok {
-		return a.badNamePage(c)
+		return errBadName
 	}
-	f := newSecretForm(c)
-	f.Name = name
-	rename := f.NewName != "" && f.NewName != name
-	var errs views.FieldErrors
-	value, valueErr := f.encodeValue()
-	errs.Value = valueErr
-	if rename {
-		errs.NewName = nameError(f.NewName)
-	}
-	if errs.Any() {
-		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.formPage(c, f, true, errs, "")))
+	f := newRotateForm(c, name)
+	if errs := f.Validate(); errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.rotatePage(c, f, errs)))
 	}
 
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()
 	names, err := a.api.SecretNames(ctx)
 	if err != nil {
-		return a.formFailure(c, f, true, err)
+		return a.rotateFailed(c, f, err)
 	}
 	if !slices.Contains(names, name) {
-		return a.errorPage(c, http.StatusNotFound, "Secret not found",
-			"This team has no secret named "+name+". It may have been deleted or renamed; nothing was saved.", "")
+		return notFound("This team has no secret named " + name + ". It may have been deleted or renamed; nothing was saved.")
 	}
 	target := name
-	if rename {
+	if f.Rename() {
 		target = f.NewName
 		if slices.Contains(names, target) && !f.Overwrite {
-			errs.Form = fmt.Sprintf("A secret named %s already exists. To replace it with this value, confirm below.", target)
-			return a.render(c, http.StatusConflict, views.SecretFormView(a.formPage(c, f, true, errs, target)))
+			p := a.rotatePage(c, f, views.FieldErrors{
+				Form: fmt.Sprintf("A secret named %s already exists. To replace it with this value, confirm below.", target)})
+			p.ConfirmName = target
+			return a.render(c, http.StatusConflict, views.SecretFormView(p))
 		}
 	}
-	if err := a.api.SetSecret(ctx, target, value); err != nil {
-		return a.formFailure(c, f, true, err)
+	if err := a.api.SetSecret(ctx, target, f.Value.JSON); err != nil {
+		return a.rotateFailed(c, f, err)
 	}
 	msg := fmt.Sprintf("Secret %s rotated.", flashName(name))
-	if rename {
+	if f.Rename() {
 		if _, err := a.api.DeleteSecret(ctx, name); err != nil {
 			return a.renameHalfDone(c, name, target, err)
 		}
@@ -65,20 +56,26 @@ func (a *App) secretRotateSave(c echo.Context) error {
 	return a.wrote(c, "success", msg)
 }
 
+// rotateFailed shows the rotate form again after a failed API call, saying
+// what happened.
+func (a *App) rotateFailed(c echo.Context, f rotateForm, err error) error {
+	status, banner, ok := a.formError(c, err)
+	if !ok {
+		return err
+	}
+	return a.render(c, status, views.SecretFormView(a.rotatePage(c, f, views.FieldErrors{Form: banner})))
+}
+
 // renameHalfDone says plainly that the new name was saved but the old one
 // is still there.
 func (a *App) renameHalfDone(c echo.Context, oldName, newName string, err error) error {
-	status, reason := http.StatusBadGateway, "the API call failed"
-	var apiErr *cloud.Error
-	if errors.As(err, &apiErr) {
-		status, reason = apiErr.Status, apiErr.Message
-		a.log.WarnContext(c.Request().Context(), "rename: delete of old name failed",
-			"status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
+	f := a.apiFailed(c, err)
+	if f.status < 500 {
+		f.status = http.StatusBadGateway
 	}
-	if status < 500 {
-		status = http.StatusBadGateway
+	return &pageError{
+		Status: f.status, Heading: "Renamed, but the old name remains",
+		Message: fmt.Sprintf("The new value was saved as %s, but %s could not be deleted: %s", newName, oldName, f.message),
+		Detail:  fmt.Sprintf("Both names now exist. Delete %s when the API is available again.", oldName),
 	}
-	return a.errorPage(c, status, "Renamed, but the old name remains",
-		fmt.Sprintf("The new value was saved as %s, but %s could not be deleted: %s", newName, oldName, reason),
-		fmt.Sprintf("Both names now exist. Delete %s when the API is available again.", oldName))
 }

@@ -2,15 +2,12 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
-	"teamsecrets/cloud"
 	"teamsecrets/rules"
 	"teamsecrets/views"
 )
@@ -19,28 +16,26 @@ import (
 // explicit overwrite confirmation.
 func (a *App) secretSave(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
-	f := newSecretForm(c)
-	var errs views.FieldErrors
-	errs.Name = nameError(f.Name)
-	value, valueErr := f.encodeValue()
-	errs.Value = valueErr
-	if errs.Any() {
-		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.formPage(c, f, false, errs, "")))
+	f := newAddForm(c)
+	if errs := f.Validate(); errs.Any() {
+		return a.render(c, http.StatusUnprocessableEntity, views.SecretFormView(a.addPage(c, f, errs)))
 	}
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()
 	if !f.Overwrite {
 		exists, err := a.secretExists(ctx, f.Name)
 		if err != nil {
-			return a.formFailure(c, f, false, err)
+			return a.addFailed(c, f, err)
 		}
 		if exists {
-			errs.Form = fmt.Sprintf("A secret named %s already exists. To replace its value, confirm below.", f.Name)
-			return a.render(c, http.StatusConflict, views.SecretFormView(a.formPage(c, f, false, errs, f.Name)))
+			p := a.addPage(c, f, views.FieldErrors{
+				Form: fmt.Sprintf("A secret named %s already exists. To replace its value, confirm below.", f.Name)})
+			p.ConfirmName = f.Name
+			return a.render(c, http.StatusConflict, views.SecretFormView(p))
 		}
 	}
-	if err := a.api.SetSecret(ctx, f.Name, value); err != nil {
-		return a.formFailure(c, f, false, err)
+	if err := a.api.SetSecret(ctx, f.Name, f.Value.JSON); err != nil {
+		return a.addFailed(c, f, err)
 	}
 	msg := fmt.Sprintf("Secret %s added.", f.Name)
 	if f.Overwrite {
@@ -61,24 +56,12 @@ func (a *App) secretExists(ctx context.Context, name string) (bool, error) {
 	return slices.Contains(names, name), nil
 }
 
-// formFailure re-renders a form after a failed API call with what happened;
-// the value is never kept. Auth failures get their own pages.
-func (a *App) formFailure(c echo.Context, f secretForm, rotate bool, err error) error {
-	var apiErr *cloud.Error
-	if !errors.As(err, &apiErr) || errors.Is(err, cloud.ErrUnauthenticated) ||
-		errors.Is(err, cloud.ErrForbidden) || errors.Is(err, cloud.ErrNotFound) {
-		return a.apiFailure(c, err)
+// addFailed shows the add form again after a failed API call, saying what
+// happened.
+func (a *App) addFailed(c echo.Context, f addForm, err error) error {
+	status, banner, ok := a.formError(c, err)
+	if !ok {
+		return err
 	}
-	var errs views.FieldErrors
-	if errors.Is(err, cloud.ErrBadInput) {
-		errs.Form = "The API refused the secret: " + apiErr.Message
-	} else {
-		a.log.WarnContext(c.Request().Context(), "api call failed",
-			"route", c.Path(), "status", apiErr.Status, "attempts", apiErr.Attempts, "err", apiErr.Err)
-		errs.Form = apiErr.Message + " Nothing was saved; try again in a moment."
-		if apiErr.RetryAfter > 0 {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(apiErr.RetryAfter.Seconds())))
-		}
-	}
-	return a.render(c, apiErr.Status, views.SecretFormView(a.formPage(c, f, rotate, errs, "")))
+	return a.render(c, status, views.SecretFormView(a.addPage(c, f, views.FieldErrors{Form: banner})))
 }

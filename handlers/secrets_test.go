@@ -10,62 +10,63 @@ import (
 	"strings"
 	"testing"
 
+	"teamsecrets/handlers/uitest"
 	"teamsecrets/localapi"
 )
 
 func TestSignInWithKeyAndSignOut(t *testing.T) {
-	u := startUI(t)
-	mustStatus(t, u.get("/"), http.StatusSeeOther)
-	if loc := u.get("/").location(); loc != "/login" {
+	u := uitest.Start(t)
+	uitest.MustStatus(t, u.Get("/"), http.StatusSeeOther)
+	if loc := u.Get("/").Location(); loc != "/login" {
 		t.Fatalf("/ redirects to %q", loc)
 	}
-	if loc := u.get("/teams/default/secrets").location(); loc != "/login" {
+	if loc := u.Get("/teams/default/secrets").Location(); loc != "/login" {
 		t.Fatalf("a team page without a session redirects to %q", loc)
 	}
 
-	bad := u.post("/login", url.Values{"key": {"tsk_wrong"}})
-	mustStatus(t, bad, http.StatusUnauthorized)
-	mustContain(t, bad, "That API key was not accepted.", `aria-describedby="key-help key-error"`)
-	mustStatus(t, u.post("/login", url.Values{"key": {""}}), http.StatusUnprocessableEntity)
+	bad := u.Post("/login", url.Values{"key": {"tsk_wrong"}})
+	uitest.MustStatus(t, bad, http.StatusUnauthorized)
+	uitest.MustContain(t, bad, "That API key was not accepted.", `aria-describedby="key-help key-error"`)
+	uitest.MustStatus(t, u.Post("/login", url.Values{"key": {""}}), http.StatusUnprocessableEntity)
 
-	list := u.login(u.env.AdminKey)
-	mustStatus(t, list, http.StatusOK)
-	mustContain(t, list, "Signed in as admin.", "No secrets yet", "Default team")
-	if loc := u.get("/").location(); loc != "/teams/default/secrets" {
+	list := u.Login(u.Env.AdminKey)
+	uitest.MustStatus(t, list, http.StatusOK)
+	uitest.MustContain(t, list, "Signed in as admin.", "No secrets yet", "Default team")
+	if loc := u.Get("/").Location(); loc != "/teams/default/secrets" {
 		t.Fatalf("/ redirects to %q when signed in", loc)
 	}
-	if loc := u.get("/login").location(); loc != "/teams/default/secrets" {
+	if loc := u.Get("/login").Location(); loc != "/teams/default/secrets" {
 		t.Fatalf("/login redirects to %q when signed in", loc)
 	}
 
-	out := u.post("/logout", nil)
-	mustStatus(t, out, http.StatusSeeOther)
-	mustContain(t, u.follow(out), "You signed out.")
-	if loc := u.get("/teams/default/secrets").location(); loc != "/login" {
+	out := u.Post("/logout", nil)
+	uitest.MustStatus(t, out, http.StatusSeeOther)
+	uitest.MustContain(t, u.Follow(out), "You signed out.")
+	if loc := u.Get("/teams/default/secrets").Location(); loc != "/login" {
 		t.Fatalf("after sign-out the list redirects to %q", loc)
 	}
 }
 
 func TestTeamKeyWithoutUserSignsInThroughAuthInfo(t *testing.T) {
-	u := startUI(t)
-	key := u.env.Key(t, "default", localapi.RoleUser, "")
-	list := u.login(key)
-	mustContain(t, list, "Signed in as a team key.", "Default team", "Add secret")
+	u := uitest.Start(t)
+	key := u.Env.Key(t, "default", localapi.RoleUser, "")
+	list := u.Login(key)
+	uitest.MustContain(t, list, "Signed in as a team key.", "Default team", "Add secret")
 }
 
 func TestListSearchSortAndPaginate(t *testing.T) {
-	u := startUI(t)
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	u := uitest.Start(t)
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	for i := range 60 {
 		name := fmt.Sprintf("SECRET_%02d", i)
 		if i%10 == 0 {
 			name = fmt.Sprintf("github_token_%02d", i)
 		}
-		if err := u.env.Store.PutSecret(t.Context(), team.ID, name, json.RawMessage(`"v"`)); err != nil {
+		if err := u.Env.Store.PutSecret(t.Context(), team.ID, name, json.RawMessage(`"v"`)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 
 	tests := []struct {
 		name, query string
@@ -84,13 +85,13 @@ func TestListSearchSortAndPaginate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := u.get("/teams/default/secrets" + tt.query)
-			mustStatus(t, p, http.StatusOK)
+			p := u.Get("/teams/default/secrets" + tt.query)
+			uitest.MustStatus(t, p, http.StatusOK)
 			rows := rowNames(p.Body)
 			if len(rows) != tt.count || rows[0] != tt.first || rows[len(rows)-1] != tt.last {
 				t.Fatalf("rows: %d, first %q, last %q; want %d, %q, %q", len(rows), rows[0], rows[len(rows)-1], tt.count, tt.first, tt.last)
 			}
-			mustContain(t, p, tt.contains...)
+			uitest.MustContain(t, p, tt.contains...)
 			for _, s := range tt.absent {
 				if strings.Contains(p.Body, s) {
 					t.Errorf("page holds %q", s)
@@ -98,8 +99,8 @@ func TestListSearchSortAndPaginate(t *testing.T) {
 			}
 		})
 	}
-	none := u.get("/teams/default/secrets?q=nothing-like-this")
-	mustContain(t, none, "Nothing matches", "Show all secrets")
+	none := u.Get("/teams/default/secrets?q=nothing-like-this")
+	uitest.MustContain(t, none, "Nothing matches", "Show all secrets")
 }
 
 // rowNames are the secret names in the list table, in order.
@@ -120,23 +121,23 @@ func htmlUnescape(s string) string {
 }
 
 func TestAddTextAndJSONSecrets(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	list := u.addSecret("default", "GITHUB_TOKEN", "ghp_line1\r\nline2", "text")
-	mustContain(t, list, "Secret GITHUB_TOKEN added.", "GITHUB_TOKEN")
-	if v, _ := u.value(u.env.AdminKey, "", "GITHUB_TOKEN"); v != `"ghp_line1\nline2"` {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	list := u.AddSecret("default", "GITHUB_TOKEN", "ghp_line1\r\nline2", "text")
+	uitest.MustContain(t, list, "Secret GITHUB_TOKEN added.", "GITHUB_TOKEN")
+	if v, _ := u.Value(u.Env.AdminKey, "", "GITHUB_TOKEN"); v != `"ghp_line1\nline2"` {
 		t.Fatalf("text value stored as %s", v)
 	}
-	list = u.addSecret("default", "db.config", `{"user": "app", "port": 5432}`, "json")
-	mustContain(t, list, "Secret db.config added.", "cannot be overridden")
-	if v, _ := u.value(u.env.AdminKey, "", "db.config"); v != `{"port":5432,"user":"app"}` && v != `{"user":"app","port":5432}` {
+	list = u.AddSecret("default", "db.config", `{"user": "app", "port": 5432}`, "json")
+	uitest.MustContain(t, list, "Secret db.config added.", "cannot be overridden")
+	if v, _ := u.Value(u.Env.AdminKey, "", "db.config"); v != `{"port":5432,"user":"app"}` && v != `{"user":"app","port":5432}` {
 		t.Fatalf("json value stored as %s", v)
 	}
 }
 
 func TestAddRejectsBadInputAndKeepsNothing(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
 	big := strings.Repeat("x", 64<<10)
 	tests := []struct {
 		name   string
@@ -154,9 +155,9 @@ func TestAddRejectsBadInputAndKeepsNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := u.post("/teams/default/secrets", tt.form)
-			mustStatus(t, p, tt.status)
-			mustContain(t, p, tt.want...)
+			p := u.Post("/teams/default/secrets", tt.form)
+			uitest.MustStatus(t, p, tt.status)
+			uitest.MustContain(t, p, tt.want...)
 			if v := tt.form.Get("value"); len(v) > 3 && strings.Contains(p.Body, v) {
 				t.Error("the page echoes the submitted value")
 			}
@@ -169,210 +170,210 @@ func TestAddRejectsBadInputAndKeepsNothing(t *testing.T) {
 			}
 		})
 	}
-	if n := u.names(u.env.AdminKey); len(n) != 0 {
+	if n := u.Names(u.Env.AdminKey); len(n) != 0 {
 		t.Fatalf("rejected submissions left secrets %v", n)
 	}
 }
 
 func TestAddExistingNameNeedsOverwriteConfirmation(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "API_TOKEN", "first", "text")
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "API_TOKEN", "first", "text")
 
-	p := u.post("/teams/default/secrets", url.Values{"name": {"API_TOKEN"}, "value": {"second"}})
-	mustStatus(t, p, http.StatusConflict)
-	mustContain(t, p, "A secret named API_TOKEN already exists.", `name="overwrite"`, "enter it again")
-	if v, _ := u.value(u.env.AdminKey, "", "API_TOKEN"); v != `"first"` {
+	p := u.Post("/teams/default/secrets", url.Values{"name": {"API_TOKEN"}, "value": {"second"}})
+	uitest.MustStatus(t, p, http.StatusConflict)
+	uitest.MustContain(t, p, "A secret named API_TOKEN already exists.", `name="overwrite"`, "enter it again")
+	if v, _ := u.Value(u.Env.AdminKey, "", "API_TOKEN"); v != `"first"` {
 		t.Fatalf("overwritten without confirmation: %s", v)
 	}
 
-	p = u.post("/teams/default/secrets", url.Values{"name": {"API_TOKEN"}, "value": {"second"}, "overwrite": {"1"}})
-	mustStatus(t, p, http.StatusSeeOther)
-	mustContain(t, u.follow(p), "Secret API_TOKEN saved.")
-	if v, _ := u.value(u.env.AdminKey, "", "API_TOKEN"); v != `"second"` {
+	p = u.Post("/teams/default/secrets", url.Values{"name": {"API_TOKEN"}, "value": {"second"}, "overwrite": {"1"}})
+	uitest.MustStatus(t, p, http.StatusSeeOther)
+	uitest.MustContain(t, u.Follow(p), "Secret API_TOKEN saved.")
+	if v, _ := u.Value(u.Env.AdminKey, "", "API_TOKEN"); v != `"second"` {
 		t.Fatalf("value after confirmed overwrite: %s", v)
 	}
 }
 
 func TestRotateChangesValueWithBlankForm(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "ROTATE_ME", "old-value-123", "text")
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "ROTATE_ME", "old-value-123", "text")
 
-	form := u.get("/teams/default/secrets/ROTATE_ME/rotate")
-	mustStatus(t, form, http.StatusOK)
-	mustContain(t, form, "Rotate", "ROTATE_ME", "></textarea>")
+	form := u.Get("/teams/default/secrets/ROTATE_ME/rotate")
+	uitest.MustStatus(t, form, http.StatusOK)
+	uitest.MustContain(t, form, "Rotate", "ROTATE_ME", "></textarea>")
 	if strings.Contains(form.Body, "old-value-123") {
 		t.Fatal("rotate form shows the stored value")
 	}
-	p := u.post("/teams/default/secrets/ROTATE_ME/rotate", url.Values{"value": {`{"k": 1}`}, "type": {"json"}})
-	mustStatus(t, p, http.StatusSeeOther)
-	mustContain(t, u.follow(p), "Secret ROTATE_ME rotated.")
-	if v, _ := u.value(u.env.AdminKey, "", "ROTATE_ME"); v != `{"k":1}` {
+	p := u.Post("/teams/default/secrets/ROTATE_ME/rotate", url.Values{"value": {`{"k": 1}`}, "type": {"json"}})
+	uitest.MustStatus(t, p, http.StatusSeeOther)
+	uitest.MustContain(t, u.Follow(p), "Secret ROTATE_ME rotated.")
+	if v, _ := u.Value(u.Env.AdminKey, "", "ROTATE_ME"); v != `{"k":1}` {
 		t.Fatalf("rotated value %s", v)
 	}
-	mustStatus(t, u.get("/teams/default/secrets/NOPE/rotate"), http.StatusNotFound)
-	mustStatus(t, u.post("/teams/default/secrets/NOPE/rotate", url.Values{"value": {"x"}}), http.StatusNotFound)
-	if _, ok := u.value(u.env.AdminKey, "", "NOPE"); ok {
+	uitest.MustStatus(t, u.Get("/teams/default/secrets/NOPE/rotate"), http.StatusNotFound)
+	uitest.MustStatus(t, u.Post("/teams/default/secrets/NOPE/rotate", url.Values{"value": {"x"}}), http.StatusNotFound)
+	if _, ok := u.Value(u.Env.AdminKey, "", "NOPE"); ok {
 		t.Fatal("rotating a missing secret created it")
 	}
 }
 
 func TestRenameSetsNewNameThenDeletesOld(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "OLD_NAME", "v1", "text")
-	u.addSecret("default", "TAKEN", "t", "text")
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "OLD_NAME", "v1", "text")
+	u.AddSecret("default", "TAKEN", "t", "text")
 
-	p := u.post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {"v2"}, "new_name": {"bad name"}})
-	mustStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "Name may contain only", `value="bad name"`)
+	p := u.Post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {"v2"}, "new_name": {"bad name"}})
+	uitest.MustStatus(t, p, http.StatusUnprocessableEntity)
+	uitest.MustContain(t, p, "Name may contain only", `value="bad name"`)
 
-	p = u.post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {"v2"}, "new_name": {"TAKEN"}})
-	mustStatus(t, p, http.StatusConflict)
-	mustContain(t, p, "A secret named TAKEN already exists.")
+	p = u.Post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {"v2"}, "new_name": {"TAKEN"}})
+	uitest.MustStatus(t, p, http.StatusConflict)
+	uitest.MustContain(t, p, "A secret named TAKEN already exists.")
 
-	p = u.post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {"v2"}, "new_name": {"NEW_NAME"}})
-	mustStatus(t, p, http.StatusSeeOther)
-	mustContain(t, u.follow(p), "Secret OLD_NAME renamed to NEW_NAME, with the new value.")
-	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "NEW_NAME,TAKEN" {
+	p = u.Post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {"v2"}, "new_name": {"NEW_NAME"}})
+	uitest.MustStatus(t, p, http.StatusSeeOther)
+	uitest.MustContain(t, u.Follow(p), "Secret OLD_NAME renamed to NEW_NAME, with the new value.")
+	if got := strings.Join(u.Names(u.Env.AdminKey), ","); got != "NEW_NAME,TAKEN" {
 		t.Fatalf("names after rename: %s", got)
 	}
-	if v, _ := u.value(u.env.AdminKey, "", "NEW_NAME"); v != `"v2"` {
+	if v, _ := u.Value(u.Env.AdminKey, "", "NEW_NAME"); v != `"v2"` {
 		t.Fatalf("renamed value %s", v)
 	}
 }
 
 func TestRenameKeepsOldSecretWhenSetFails(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "KEEP_ME", "precious", "text")
-	u.proxy.set(failOp("SetSecret", 500, `{"errors":[{"message":"boom"}]}`))
-	p := u.post("/teams/default/secrets/KEEP_ME/rotate", url.Values{"value": {"v2"}, "new_name": {"MOVED"}})
-	mustStatus(t, p, http.StatusBadGateway)
-	mustContain(t, p, "HTTP 500", "Nothing was saved", "enter it again")
-	if got := u.proxy.count("DeleteSecret"); got != 0 {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "KEEP_ME", "precious", "text")
+	u.Proxy.Set(uitest.FailOp("SetSecret", 500, `{"errors":[{"message":"boom"}]}`))
+	p := u.Post("/teams/default/secrets/KEEP_ME/rotate", url.Values{"value": {"v2"}, "new_name": {"MOVED"}})
+	uitest.MustStatus(t, p, http.StatusBadGateway)
+	uitest.MustContain(t, p, "HTTP 500", "Nothing was saved", "enter it again")
+	if got := u.Proxy.Count("DeleteSecret"); got != 0 {
 		t.Fatalf("delete was sent %d times after a failed set", got)
 	}
-	if v, _ := u.value(u.env.AdminKey, "", "KEEP_ME"); v != `"precious"` {
+	if v, _ := u.Value(u.Env.AdminKey, "", "KEEP_ME"); v != `"precious"` {
 		t.Fatalf("old secret after failed rename: %s", v)
 	}
-	if _, ok := u.value(u.env.AdminKey, "", "MOVED"); ok {
+	if _, ok := u.Value(u.Env.AdminKey, "", "MOVED"); ok {
 		t.Fatal("new name exists after failed set")
 	}
 }
 
 func TestRenameSaysBothNamesExistWhenDeleteFails(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "FROM", "v1", "text")
-	u.proxy.set(failOp("DeleteSecret", 503, `{"errors":[{"message":"maintenance"}]}`))
-	p := u.post("/teams/default/secrets/FROM/rotate", url.Values{"value": {"v2"}, "new_name": {"TO"}})
-	mustStatus(t, p, http.StatusBadGateway)
-	mustContain(t, p, "Renamed, but the old name remains", "saved as TO", "FROM could not be deleted", "Both names now exist")
-	if got := u.proxy.count("DeleteSecret"); got != 1 {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "FROM", "v1", "text")
+	u.Proxy.Set(uitest.FailOp("DeleteSecret", 503, `{"errors":[{"message":"maintenance"}]}`))
+	p := u.Post("/teams/default/secrets/FROM/rotate", url.Values{"value": {"v2"}, "new_name": {"TO"}})
+	uitest.MustStatus(t, p, http.StatusBadGateway)
+	uitest.MustContain(t, p, "Renamed, but the old name remains", "saved as TO", "FROM could not be deleted", "Both names now exist")
+	if got := u.Proxy.Count("DeleteSecret"); got != 1 {
 		t.Fatalf("delete sent %d times; it must never be retried", got)
 	}
-	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "FROM,TO" {
+	if got := strings.Join(u.Names(u.Env.AdminKey), ","); got != "FROM,TO" {
 		t.Fatalf("names: %s", got)
 	}
 }
 
 func TestDeleteAsksThenDeletes(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "DOOMED", "v", "text")
-	confirm := u.get("/teams/default/secrets/DOOMED/delete")
-	mustStatus(t, confirm, http.StatusOK)
-	mustContain(t, confirm, "Delete <code>DOOMED</code>?", `<button type="submit" class="button danger">Delete secret</button>`)
-	if len(u.names(u.env.AdminKey)) != 1 {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "DOOMED", "v", "text")
+	confirm := u.Get("/teams/default/secrets/DOOMED/delete")
+	uitest.MustStatus(t, confirm, http.StatusOK)
+	uitest.MustContain(t, confirm, "Delete <code>DOOMED</code>?", `<button type="submit" class="button danger">Delete secret</button>`)
+	if len(u.Names(u.Env.AdminKey)) != 1 {
 		t.Fatal("the confirmation page deleted")
 	}
-	p := u.post("/teams/default/secrets/DOOMED/delete", nil)
-	mustStatus(t, p, http.StatusSeeOther)
-	mustContain(t, u.follow(p), "Secret DOOMED deleted.")
-	if len(u.names(u.env.AdminKey)) != 0 {
+	p := u.Post("/teams/default/secrets/DOOMED/delete", nil)
+	uitest.MustStatus(t, p, http.StatusSeeOther)
+	uitest.MustContain(t, u.Follow(p), "Secret DOOMED deleted.")
+	if len(u.Names(u.Env.AdminKey)) != 0 {
 		t.Fatal("not deleted")
 	}
-	mustStatus(t, u.get("/teams/default/secrets/DOOMED/delete"), http.StatusNotFound)
-	again := u.post("/teams/default/secrets/DOOMED/delete", nil)
-	mustContain(t, u.follow(again), "Secret DOOMED was already deleted.")
+	uitest.MustStatus(t, u.Get("/teams/default/secrets/DOOMED/delete"), http.StatusNotFound)
+	again := u.Post("/teams/default/secrets/DOOMED/delete", nil)
+	uitest.MustContain(t, u.Follow(again), "Secret DOOMED was already deleted.")
 }
 
 func TestReadOnlyMemberSeesNoWriteActionsAndIsRefused(t *testing.T) {
-	u := startUI(t)
-	u.env.Key(t, "default", localapi.RoleUser, "")
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
-	u.env.Store.PutSecret(t.Context(), team.ID, "VISIBLE", json.RawMessage(`"v"`))
-	u.env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
-	ro := u.env.Key(t, "default", localapi.RoleReadOnlyUser, "reader")
-	list := u.login(ro)
-	mustContain(t, list, "VISIBLE", "read-only access")
+	u := uitest.Start(t)
+	u.Env.Key(t, "default", localapi.RoleUser, "")
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
+	u.Env.Store.PutSecret(t.Context(), team.ID, "VISIBLE", json.RawMessage(`"v"`))
+	u.Env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
+	ro := u.Env.Key(t, "default", localapi.RoleReadOnlyUser, "reader")
+	list := u.Login(ro)
+	uitest.MustContain(t, list, "VISIBLE", "read-only access")
 	for _, s := range []string{"Add secret", "/rotate", "/delete"} {
 		if strings.Contains(list.Body, s) {
 			t.Errorf("read-only list shows %q", s)
 		}
 	}
 	for _, path := range []string{"/teams/default/secrets/new", "/teams/default/secrets/VISIBLE/rotate", "/teams/default/secrets/VISIBLE/delete"} {
-		mustStatus(t, u.get(path), http.StatusForbidden)
+		uitest.MustStatus(t, u.Get(path), http.StatusForbidden)
 	}
 	for path, form := range map[string]url.Values{
 		"/teams/default/secrets":                {"name": {"NEW"}, "value": {"v"}},
 		"/teams/default/secrets/VISIBLE/rotate": {"value": {"v2"}},
 		"/teams/default/secrets/VISIBLE/delete": {},
 	} {
-		p := u.post(path, form)
-		mustStatus(t, p, http.StatusForbidden)
-		mustContain(t, p, "read-only access")
+		p := u.Post(path, form)
+		uitest.MustStatus(t, p, http.StatusForbidden)
+		uitest.MustContain(t, p, "read-only access")
 	}
-	if v, _ := u.value(u.env.AdminKey, "", "VISIBLE"); v != `"v"` || len(u.names(u.env.AdminKey)) != 1 {
+	if v, _ := u.Value(u.Env.AdminKey, "", "VISIBLE"); v != `"v"` || len(u.Names(u.Env.AdminKey)) != 1 {
 		t.Fatal("a read-only member changed something")
 	}
 }
 
 func TestTeamSwitchingAndIsolation(t *testing.T) {
-	u := startUI(t)
-	u.env.Team(t, "ops")
-	u.env.Team(t, "strangers")
-	if err := u.env.Store.AddMember(t.Context(), "ops", localapi.RoleReadOnlyUser, "admin"); err != nil {
+	u := uitest.Start(t)
+	u.Env.Team(t, "ops")
+	u.Env.Team(t, "strangers")
+	if err := u.Env.Store.AddMember(t.Context(), "ops", localapi.RoleReadOnlyUser, "admin"); err != nil {
 		t.Fatal(err)
 	}
-	opsAdmin := u.env.Key(t, "ops", localapi.RoleTenantAdmin, "")
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "ONLY_DEFAULT", "v", "text")
+	opsAdmin := u.Env.Key(t, "ops", localapi.RoleTenantAdmin, "")
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "ONLY_DEFAULT", "v", "text")
 
-	list := u.get("/teams/default/secrets")
-	mustContain(t, list, `aria-label="Switch team"`, `href="/teams/ops/secrets"`, `aria-current="page">Default team`, "read-only")
+	list := u.Get("/teams/default/secrets")
+	uitest.MustContain(t, list, `aria-label="Switch team"`, `href="/teams/ops/secrets"`, `aria-current="page">Default team`, "read-only")
 
-	ops := u.get("/teams/ops/secrets")
-	mustStatus(t, ops, http.StatusOK)
-	mustContain(t, ops, "Team ops", "No secrets yet", "read-only access")
+	ops := u.Get("/teams/ops/secrets")
+	uitest.MustStatus(t, ops, http.StatusOK)
+	uitest.MustContain(t, ops, "Team ops", "No secrets yet", "read-only access")
 	if strings.Contains(ops.Body, "ONLY_DEFAULT") {
 		t.Fatal("another team's secret shows in ops")
 	}
-	if loc := u.get("/").location(); loc != "/teams/ops/secrets" {
+	if loc := u.Get("/").Location(); loc != "/teams/ops/secrets" {
 		t.Fatalf("/ goes to %q, not the team in use", loc)
 	}
-	p := u.post("/teams/ops/secrets", url.Values{"name": {"X"}, "value": {"v"}})
-	mustStatus(t, p, http.StatusForbidden)
-	if n := u.names(opsAdmin); len(n) != 0 {
+	p := u.Post("/teams/ops/secrets", url.Values{"name": {"X"}, "value": {"v"}})
+	uitest.MustStatus(t, p, http.StatusForbidden)
+	if n := u.Names(opsAdmin); len(n) != 0 {
 		t.Fatalf("ops got %v", n)
 	}
-	mustStatus(t, u.get("/teams/strangers/secrets"), http.StatusNotFound)
-	mustStatus(t, u.post("/teams/strangers/secrets", url.Values{"name": {"X"}, "value": {"v"}}), http.StatusNotFound)
+	uitest.MustStatus(t, u.Get("/teams/strangers/secrets"), http.StatusNotFound)
+	uitest.MustStatus(t, u.Post("/teams/strangers/secrets", url.Values{"name": {"X"}, "value": {"v"}}), http.StatusNotFound)
 }
 
 func TestNamesThatBreakURLsAreListedRotatedAndDeleted(t *testing.T) {
-	u := startUI(t)
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	u := uitest.Start(t)
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	odd := []string{"a/b", "100%", "what?", "#hash", "with space", "..", "<script>alert(1)</script>", "ünïcødé", strings.Repeat("L", 255)}
 	for _, n := range odd {
-		if err := u.env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(`"old"`)); err != nil {
+		if err := u.Env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(`"old"`)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	u.login(u.env.AdminKey)
-	list := u.get("/teams/default/secrets?per_page=20")
+	u.Login(u.Env.AdminKey)
+	list := u.Get("/teams/default/secrets?per_page=20")
 	if strings.Contains(list.Body, "<script>alert") {
 		t.Fatal("a name is not escaped")
 	}
@@ -388,15 +389,15 @@ func TestNamesThatBreakURLsAreListedRotatedAndDeleted(t *testing.T) {
 			if !strings.Contains(list.Body, "/teams/default/secrets/"+strings.ReplaceAll(seg, "&", "&amp;")+"/rotate") {
 				t.Fatalf("no rotate link %q", seg)
 			}
-			mustStatus(t, u.get("/teams/default/secrets/"+seg+"/rotate"), http.StatusOK)
-			p := u.post("/teams/default/secrets/"+seg+"/rotate", url.Values{"value": {"new"}})
-			mustStatus(t, p, http.StatusSeeOther)
-			if v, _ := u.value(u.env.AdminKey, "", n); v != `"new"` {
+			uitest.MustStatus(t, u.Get("/teams/default/secrets/"+seg+"/rotate"), http.StatusOK)
+			p := u.Post("/teams/default/secrets/"+seg+"/rotate", url.Values{"value": {"new"}})
+			uitest.MustStatus(t, p, http.StatusSeeOther)
+			if v, _ := u.Value(u.Env.AdminKey, "", n); v != `"new"` {
 				t.Fatalf("value after rotate: %s", v)
 			}
-			mustStatus(t, u.get("/teams/default/secrets/"+seg+"/delete"), http.StatusOK)
-			mustStatus(t, u.post("/teams/default/secrets/"+seg+"/delete", nil), http.StatusSeeOther)
-			if _, ok := u.value(u.env.AdminKey, "", n); ok {
+			uitest.MustStatus(t, u.Get("/teams/default/secrets/"+seg+"/delete"), http.StatusOK)
+			uitest.MustStatus(t, u.Post("/teams/default/secrets/"+seg+"/delete", nil), http.StatusSeeOther)
+			if _, ok := u.Value(u.Env.AdminKey, "", n); ok {
 				t.Fatal("not deleted")
 			}
 		})

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"teamsecrets/handlers"
+	"teamsecrets/handlers/uitest"
 	"teamsecrets/localapi"
 )
 
@@ -28,10 +29,10 @@ func writeRoutes() map[string]url.Values {
 }
 
 func TestCrossSitePostsAreRefusedOnEveryWriteRoute(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "KEEP", "original", "text")
-	token := u.csrf()
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "KEEP", "original", "text")
+	token := u.CSRF()
 
 	attacks := []struct {
 		name    string
@@ -52,36 +53,36 @@ func TestCrossSitePostsAreRefusedOnEveryWriteRoute(t *testing.T) {
 					f[k] = v
 				}
 				f.Set("_csrf", a.token)
-				req, _ := http.NewRequest(http.MethodPost, u.srv.URL+path, strings.NewReader(f.Encode()))
+				req, _ := http.NewRequest(http.MethodPost, u.URL+path, strings.NewReader(f.Encode()))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				for k, v := range a.headers {
 					req.Header.Set(k, v)
 				}
-				p := u.do(u.client, req)
-				mustStatus(t, p, http.StatusForbidden)
+				p := u.Do(u.Client, req)
+				uitest.MustStatus(t, p, http.StatusForbidden)
 			})
 		}
 	}
 	// Nothing changed, and the session survived (logout was refused too).
-	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "KEEP" {
+	if got := strings.Join(u.Names(u.Env.AdminKey), ","); got != "KEEP" {
 		t.Fatalf("names: %s", got)
 	}
-	if v, _ := u.value(u.env.AdminKey, "", "KEEP"); v != `"original"` {
+	if v, _ := u.Value(u.Env.AdminKey, "", "KEEP"); v != `"original"` {
 		t.Fatalf("value changed: %s", v)
 	}
-	mustStatus(t, u.get("/teams/default/secrets"), http.StatusOK)
+	uitest.MustStatus(t, u.Get("/teams/default/secrets"), http.StatusOK)
 	// A same-origin browser POST goes through.
-	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+"/teams/default/secrets/KEEP/delete", strings.NewReader(""))
+	req, _ := http.NewRequest(http.MethodPost, u.URL+"/teams/default/secrets/KEEP/delete", strings.NewReader(""))
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	mustStatus(t, u.do(u.client, req), http.StatusSeeOther)
+	uitest.MustStatus(t, u.Do(u.Client, req), http.StatusSeeOther)
 }
 
 func TestSecurityHeadersOnEveryRoute(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "H", "v", "text")
-	static := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/teams/default/secrets").Body)
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "H", "v", "text")
+	static := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.Get("/teams/default/secrets").Body)
 	type route struct {
 		path   string
 		post   url.Values
@@ -106,11 +107,11 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 		{"/login", url.Values{"key": {"wrong"}}, true},
 	}
 	for _, r := range routes {
-		var p page
+		var p uitest.Page
 		if r.post != nil {
-			p = u.post(r.path, r.post)
+			p = u.Post(r.path, r.post)
 		} else {
-			p = u.get(r.path)
+			p = u.Get(r.path)
 		}
 		h := p.Header
 		csp := h.Get("Content-Security-Policy")
@@ -134,22 +135,22 @@ func TestSecurityHeadersOnEveryRoute(t *testing.T) {
 }
 
 func TestSessionCookieFlags(t *testing.T) {
-	u := startUI(t)
-	p := u.post("/login", url.Values{"key": {u.env.AdminKey}})
+	u := uitest.Start(t)
+	p := u.Post("/login", url.Values{"key": {u.Env.AdminKey}})
 	c := findCookie(p, "ts_session")
 	if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
 		t.Fatalf("plain HTTP session cookie: %+v", c)
 	}
-	if strings.Contains(c.Value, u.env.AdminKey) {
+	if strings.Contains(c.Value, u.Env.AdminKey) {
 		t.Fatal("the cookie holds the key in the clear")
 	}
 
-	forced := u.backend.ui(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
-	if c := findCookie(forced.post("/login", url.Values{"key": {u.env.AdminKey}}), "ts_session"); c == nil || !c.Secure {
+	forced := u.Backend.UI(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
+	if c := findCookie(forced.Post("/login", url.Values{"key": {u.Env.AdminKey}}), "ts_session"); c == nil || !c.Secure {
 		t.Fatalf("--secure-cookies: %+v", c)
 	}
 
-	tlsSrv := httptest.NewTLSServer(handlers.New(u.cfg))
+	tlsSrv := httptest.NewTLSServer(handlers.New(u.Config))
 	defer tlsSrv.Close()
 	client := tlsSrv.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -168,7 +169,7 @@ func TestSessionCookieFlags(t *testing.T) {
 		res.Body.Close()
 		return res
 	}
-	res := login("/login", url.Values{"key": {u.env.AdminKey}})
+	res := login("/login", url.Values{"key": {u.Env.AdminKey}})
 	var secure bool
 	for _, c := range res.Cookies() {
 		if c.Name == "ts_session" {
@@ -181,105 +182,105 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestSessionExpiresWhenIdleAndAtItsAbsoluteLimit(t *testing.T) {
-	clk := newClock()
-	u := startUI(t, withClock(clk), func(cfg *handlers.Config) {
+	clk := uitest.NewClock()
+	u := uitest.Start(t, uitest.WithClock(clk), func(cfg *handlers.Config) {
 		cfg.IdleTimeout = 30 * time.Minute
 		cfg.MaxLifetime = 2 * time.Hour
 	})
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 
 	clk.Advance(29 * time.Minute)
-	mustStatus(t, u.get("/teams/default/secrets"), http.StatusOK) // refreshes the idle clock
+	uitest.MustStatus(t, u.Get("/teams/default/secrets"), http.StatusOK) // refreshes the idle clock
 	clk.Advance(29 * time.Minute)
-	mustStatus(t, u.get("/teams/default/secrets"), http.StatusOK)
+	uitest.MustStatus(t, u.Get("/teams/default/secrets"), http.StatusOK)
 	clk.Advance(31 * time.Minute)
-	p := u.get("/teams/default/secrets")
-	if p.location() != "/login?expired=1" {
-		t.Fatalf("after 31 idle minutes: %d %q", p.Status, p.location())
+	p := u.Get("/teams/default/secrets")
+	if p.Location() != "/login?expired=1" {
+		t.Fatalf("after 31 idle minutes: %d %q", p.Status, p.Location())
 	}
-	mustContain(t, u.follow(p), "Your session expired.")
+	uitest.MustContain(t, u.Follow(p), "Your session expired.")
 
-	u.login(u.env.AdminKey)
+	u.Login(u.Env.AdminKey)
 	for i := 0; i < 5; i++ { // busy, never idle, for 2.5 hours
 		clk.Advance(29 * time.Minute)
-		p = u.get("/teams/default/secrets")
+		p = u.Get("/teams/default/secrets")
 	}
-	if p.location() != "/login?expired=1" {
-		t.Fatalf("past the absolute limit: %d %q", p.Status, p.location())
+	if p.Location() != "/login?expired=1" {
+		t.Fatalf("past the absolute limit: %d %q", p.Status, p.Location())
 	}
 }
 
 func TestSignOutMakesTheOldCookieUseless(t *testing.T) {
-	u := startUI(t)
-	p := u.post("/login", url.Values{"key": {u.env.AdminKey}})
+	u := uitest.Start(t)
+	p := u.Post("/login", url.Values{"key": {u.Env.AdminKey}})
 	stolen := findCookie(p, "ts_session")
-	u.post("/logout", nil)
+	u.Post("/logout", nil)
 
-	thief := u.newClient()
-	req, _ := http.NewRequest(http.MethodGet, u.srv.URL+"/teams/default/secrets", nil)
+	thief := u.NewClient()
+	req, _ := http.NewRequest(http.MethodGet, u.URL+"/teams/default/secrets", nil)
 	req.AddCookie(stolen)
-	res := u.do(thief, req)
-	if res.Status != http.StatusSeeOther || res.location() != "/login" {
-		t.Fatalf("replayed cookie after sign-out: %d %q", res.Status, res.location())
+	res := u.Do(thief, req)
+	if res.Status != http.StatusSeeOther || res.Location() != "/login" {
+		t.Fatalf("replayed cookie after sign-out: %d %q", res.Status, res.Location())
 	}
 }
 
 func TestSessionKeysRotateWithoutSigningAnyoneOut(t *testing.T) {
-	b := startBackend(t)
+	b := uitest.StartBackend(t)
 	oldKey := []byte("old-session-key-0123456789abcdef012345")
 	newKey := []byte("new-session-key-0123456789abcdef012345")
-	withKeys := func(keys ...[]byte) option { return func(cfg *handlers.Config) { cfg.SessionKeys = keys } }
+	withKeys := func(keys ...[]byte) uitest.Option { return func(cfg *handlers.Config) { cfg.SessionKeys = keys } }
 
-	before := b.ui(t, withKeys(oldKey))
-	cookie := findCookie(before.post("/login", url.Values{"key": {b.env.AdminKey}}), "ts_session")
+	before := b.UI(t, withKeys(oldKey))
+	cookie := findCookie(before.Post("/login", url.Values{"key": {b.Env.AdminKey}}), "ts_session")
 
-	try := func(u *ui) page {
-		req, _ := http.NewRequest(http.MethodGet, u.srv.URL+"/teams/default/secrets", nil)
+	try := func(u *uitest.UI) uitest.Page {
+		req, _ := http.NewRequest(http.MethodGet, u.URL+"/teams/default/secrets", nil)
 		req.AddCookie(cookie)
-		return u.do(u.newClient(), req)
+		return u.Do(u.NewClient(), req)
 	}
-	mustStatus(t, try(b.ui(t, withKeys(newKey, oldKey))), http.StatusOK)
-	if p := try(b.ui(t, withKeys(newKey))); p.location() != "/login" {
+	uitest.MustStatus(t, try(b.UI(t, withKeys(newKey, oldKey))), http.StatusOK)
+	if p := try(b.UI(t, withKeys(newKey))); p.Location() != "/login" {
 		t.Fatalf("a cookie of a dropped key still works: %d", p.Status)
 	}
 	// New cookies use the newest key.
-	rotated := b.ui(t, withKeys(newKey, oldKey))
-	fresh := findCookie(rotated.post("/login", url.Values{"key": {b.env.AdminKey}}), "ts_session")
+	rotated := b.UI(t, withKeys(newKey, oldKey))
+	fresh := findCookie(rotated.Post("/login", url.Values{"key": {b.Env.AdminKey}}), "ts_session")
 	cookie = fresh
-	mustStatus(t, try(b.ui(t, withKeys(newKey))), http.StatusOK)
+	uitest.MustStatus(t, try(b.UI(t, withKeys(newKey))), http.StatusOK)
 }
 
 func TestSignInAttemptsAreLimitedPerAddress(t *testing.T) {
-	clk := newClock()
-	u := startUI(t, withClock(clk), func(cfg *handlers.Config) {
+	clk := uitest.NewClock()
+	u := uitest.Start(t, uitest.WithClock(clk), func(cfg *handlers.Config) {
 		cfg.LoginLimit = handlers.LoginLimit{Failures: 3, Window: time.Minute}
 	})
 	for i := 0; i < 3; i++ {
-		mustStatus(t, u.post("/login", url.Values{"key": {"tsk_guess"}}), http.StatusUnauthorized)
+		uitest.MustStatus(t, u.Post("/login", url.Values{"key": {"tsk_guess"}}), http.StatusUnauthorized)
 	}
 	clk.Advance(15 * time.Second)
-	p := u.post("/login", url.Values{"key": {u.env.AdminKey}})
-	mustStatus(t, p, http.StatusTooManyRequests)
-	mustContain(t, p, "Too many failed sign-ins from your address. Try again in 45 s.")
+	p := u.Post("/login", url.Values{"key": {u.Env.AdminKey}})
+	uitest.MustStatus(t, p, http.StatusTooManyRequests)
+	uitest.MustContain(t, p, "Too many failed sign-ins from your address. Try again in 45 s.")
 	if p.Header.Get("Retry-After") != "45" {
 		t.Fatalf("Retry-After %q", p.Header.Get("Retry-After"))
 	}
 	clk.Advance(46 * time.Second)
-	mustStatus(t, u.post("/login", url.Values{"key": {u.env.AdminKey}}), http.StatusSeeOther)
+	uitest.MustStatus(t, u.Post("/login", url.Values{"key": {u.Env.AdminKey}}), http.StatusSeeOther)
 }
 
 func TestOversizedFormGets413Page(t *testing.T) {
-	u := startUI(t)
-	u.login(u.env.AdminKey)
-	p := u.post("/teams/default/secrets", url.Values{"name": {"HUGE"}, "value": {strings.Repeat("x", 300<<10)}})
-	mustStatus(t, p, http.StatusRequestEntityTooLarge)
-	mustContain(t, p, "The form was too large", "Nothing was saved")
-	if len(u.names(u.env.AdminKey)) != 0 {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	p := u.Post("/teams/default/secrets", url.Values{"name": {"HUGE"}, "value": {strings.Repeat("x", 300<<10)}})
+	uitest.MustStatus(t, p, http.StatusRequestEntityTooLarge)
+	uitest.MustContain(t, p, "The form was too large", "Nothing was saved")
+	if len(u.Names(u.Env.AdminKey)) != 0 {
 		t.Fatal("saved anyway")
 	}
 }
 
-func findCookie(p page, name string) *http.Cookie {
+func findCookie(p uitest.Page, name string) *http.Cookie {
 	for _, c := range (&http.Response{Header: p.Header}).Cookies() {
 		if c.Name == name && c.MaxAge >= 0 {
 			return c
@@ -291,23 +292,23 @@ func findCookie(p page, name string) *http.Cookie {
 // A correct key between wrong ones must not wipe the wrong ones out: four
 // guesses and the real key, over and over, is still a guessing run.
 func TestSignInSuccessDoesNotResetOtherFailures(t *testing.T) {
-	u := startUI(t, withClock(newClock())) // 5 failures a minute
+	u := uitest.Start(t, uitest.WithClock(uitest.NewClock())) // 5 failures a minute
 	var judged, blocked int
 	for round := 0; round < 8; round++ {
 		for i := 0; i < 4; i++ {
-			switch p := u.post("/login", url.Values{"key": {"tsk_guess"}}); p.Status {
+			switch p := u.Post("/login", url.Values{"key": {"tsk_guess"}}); p.Status {
 			case http.StatusUnauthorized:
 				judged++
 			case http.StatusTooManyRequests:
 				blocked++
 			default:
-				t.Fatalf("guess: status %d: %s", p.Status, excerpt(p.Body))
+				t.Fatalf("guess: status %d: %s", p.Status, uitest.Excerpt(p.Body))
 			}
 		}
-		switch p := u.post("/login", url.Values{"key": {u.env.AdminKey}}); p.Status {
+		switch p := u.Post("/login", url.Values{"key": {u.Env.AdminKey}}); p.Status {
 		case http.StatusSeeOther, http.StatusTooManyRequests:
 		default:
-			t.Fatalf("real key: status %d: %s", p.Status, excerpt(p.Body))
+			t.Fatalf("real key: status %d: %s", p.Status, uitest.Excerpt(p.Body))
 		}
 	}
 	if judged > 5 || blocked == 0 {
@@ -318,11 +319,11 @@ func TestSignInSuccessDoesNotResetOtherFailures(t *testing.T) {
 // Guesses sent at once are counted when they arrive, not when the API has
 // answered: against a slow API, 40 parallel wrong keys get 5 checks.
 func TestParallelSignInGuessesAreCountedBeforeTheAPIAnswers(t *testing.T) {
-	u := startUI(t) // 5 failures a minute
-	token := u.csrf()
-	u.proxy.set(func(op string) *reply {
+	u := uitest.Start(t) // 5 failures a minute
+	token := u.CSRF()
+	u.Proxy.Set(func(op string) *uitest.Reply {
 		if op == "AuthInfo" {
-			return &reply{Delay: 300 * time.Millisecond, Forward: true}
+			return &uitest.Reply{Delay: 300 * time.Millisecond, Forward: true}
 		}
 		return nil
 	})
@@ -331,9 +332,9 @@ func TestParallelSignInGuessesAreCountedBeforeTheAPIAnswers(t *testing.T) {
 	for i := range statuses {
 		wg.Go(func() {
 			form := url.Values{"_csrf": {token}, "key": {fmt.Sprintf("tsk_guess_%d", i)}}
-			req, _ := http.NewRequest(http.MethodPost, u.srv.URL+"/login", strings.NewReader(form.Encode()))
+			req, _ := http.NewRequest(http.MethodPost, u.URL+"/login", strings.NewReader(form.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			res, err := u.client.Do(req)
+			res, err := u.Client.Do(req)
 			if err != nil {
 				t.Error(err)
 				return
@@ -347,20 +348,20 @@ func TestParallelSignInGuessesAreCountedBeforeTheAPIAnswers(t *testing.T) {
 	for _, s := range statuses {
 		got[s]++
 	}
-	if got[http.StatusUnauthorized] > 5 || got[http.StatusTooManyRequests] < 35 || u.proxy.count("AuthInfo") > 5 {
-		t.Fatalf("statuses %v, %d keys reached the API; want at most 5 checked, the rest 429", got, u.proxy.count("AuthInfo"))
+	if got[http.StatusUnauthorized] > 5 || got[http.StatusTooManyRequests] < 35 || u.Proxy.Count("AuthInfo") > 5 {
+		t.Fatalf("statuses %v, %d keys reached the API; want at most 5 checked, the rest 429", got, u.Proxy.Count("AuthInfo"))
 	}
 }
 
 // HEAD answers like GET, without a body: same status, same headers.
 func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
-	u := startUI(t)
-	visitor := u.browser()
-	u.login(u.env.AdminKey)
-	u.addSecret("default", "H", "v", "text")
-	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/teams/default/secrets").Body)
+	u := uitest.Start(t)
+	visitor := u.Browser()
+	u.Login(u.Env.AdminKey)
+	u.AddSecret("default", "H", "v", "text")
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.Get("/teams/default/secrets").Body)
 	for _, c := range []struct {
-		who  *ui
+		who  *uitest.UI
 		path string
 	}{
 		{visitor, "/login"},
@@ -376,9 +377,9 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 		{u, "/no/such/page"},
 		{u, css},
 	} {
-		get := c.who.get(c.path)
-		req, _ := http.NewRequest(http.MethodHead, u.srv.URL+c.path, nil)
-		head := c.who.do(c.who.client, req)
+		get := c.who.Get(c.path)
+		req, _ := http.NewRequest(http.MethodHead, u.URL+c.path, nil)
+		head := c.who.Do(c.who.Client, req)
 		if head.Status != get.Status || head.Body != "" {
 			t.Errorf("HEAD %s: status %d with %d bytes; GET: %d", c.path, head.Status, len(head.Body), get.Status)
 		}
@@ -388,7 +389,7 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(u.logs.String(), "method=HEAD") {
+	if !strings.Contains(u.Logs.String(), "method=HEAD") {
 		t.Error("the log calls HEAD requests something else")
 	}
 }
@@ -396,49 +397,49 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 var formTokenRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // pageToken is the CSRF token of the page's forms.
-func pageToken(t *testing.T, p page) string {
+func pageToken(t *testing.T, p uitest.Page) string {
 	t.Helper()
 	m := formTokenRE.FindStringSubmatch(p.Body)
 	if m == nil {
-		t.Fatalf("no form token on the page (status %d): %s", p.Status, excerpt(p.Body))
+		t.Fatalf("no form token on the page (status %d): %s", p.Status, uitest.Excerpt(p.Body))
 	}
 	return m[1]
 }
 
 // postWithToken posts a form as a browser without Sec-Fetch-Site would, so
 // only the token can vouch for it.
-func postWithToken(u *ui, path, token string, form url.Values) page {
-	u.t.Helper()
+func postWithToken(u *uitest.UI, path, token string, form url.Values) uitest.Page {
+	u.T.Helper()
 	f := url.Values{"_csrf": {token}}
 	for k, v := range form {
 		f[k] = v
 	}
-	req, _ := http.NewRequest(http.MethodPost, u.srv.URL+path, strings.NewReader(f.Encode()))
+	req, _ := http.NewRequest(http.MethodPost, u.URL+path, strings.NewReader(f.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return u.do(u.client, req)
+	return u.Do(u.Client, req)
 }
 
 func TestCSRFTokenIsRenewedAtSignInAndSignOut(t *testing.T) {
-	u := startUI(t)
-	before := pageToken(t, u.get("/login"))
-	signIn := postWithToken(u, "/login", before, url.Values{"key": {u.env.AdminKey}})
-	mustStatus(t, signIn, http.StatusSeeOther)
-	during := pageToken(t, u.follow(signIn))
+	u := uitest.Start(t)
+	before := pageToken(t, u.Get("/login"))
+	signIn := postWithToken(u, "/login", before, url.Values{"key": {u.Env.AdminKey}})
+	uitest.MustStatus(t, signIn, http.StatusSeeOther)
+	during := pageToken(t, u.Follow(signIn))
 	if during == before {
 		t.Fatal("the form token was not renewed at sign-in")
 	}
-	mustStatus(t, postWithToken(u, "/teams/default/secrets", before, url.Values{"name": {"OLD_TOKEN"}, "value": {"v"}}), http.StatusForbidden)
-	mustStatus(t, postWithToken(u, "/teams/default/secrets", during, url.Values{"name": {"NEW_TOKEN"}, "value": {"v"}}), http.StatusSeeOther)
+	uitest.MustStatus(t, postWithToken(u, "/teams/default/secrets", before, url.Values{"name": {"OLD_TOKEN"}, "value": {"v"}}), http.StatusForbidden)
+	uitest.MustStatus(t, postWithToken(u, "/teams/default/secrets", during, url.Values{"name": {"NEW_TOKEN"}, "value": {"v"}}), http.StatusSeeOther)
 
 	signOut := postWithToken(u, "/logout", during, nil)
-	mustStatus(t, signOut, http.StatusSeeOther)
-	after := pageToken(t, u.follow(signOut))
+	uitest.MustStatus(t, signOut, http.StatusSeeOther)
+	after := pageToken(t, u.Follow(signOut))
 	if after == during || after == before {
 		t.Fatal("the form token was not renewed at sign-out")
 	}
-	mustStatus(t, postWithToken(u, "/login", during, url.Values{"key": {u.env.AdminKey}}), http.StatusForbidden)
-	mustStatus(t, postWithToken(u, "/login", after, url.Values{"key": {u.env.AdminKey}}), http.StatusSeeOther)
-	if got := strings.Join(u.names(u.env.AdminKey), ","); got != "NEW_TOKEN" {
+	uitest.MustStatus(t, postWithToken(u, "/login", during, url.Values{"key": {u.Env.AdminKey}}), http.StatusForbidden)
+	uitest.MustStatus(t, postWithToken(u, "/login", after, url.Values{"key": {u.Env.AdminKey}}), http.StatusSeeOther)
+	if got := strings.Join(u.Names(u.Env.AdminKey), ","); got != "NEW_TOKEN" {
 		t.Fatalf("names: %s", got)
 	}
 }
@@ -447,28 +448,28 @@ func TestCSRFTokenIsRenewedAtSignInAndSignOut(t *testing.T) {
 // (from a sibling subdomain, say) still cannot forge the victim's form
 // token: it is tied to the session.
 func TestCSRFTokenOfOneSessionDoesNotPassInAnother(t *testing.T) {
-	u := startUI(t)
-	attacker, victim := u.browser(), u.browser()
-	u.env.Member(t, "default", localapi.RoleUser, "mallory")
-	attacker.login(u.env.Key(t, "default", localapi.RoleUser, "mallory"))
-	victim.login(u.env.AdminKey)
-	token := pageToken(t, attacker.get("/teams/default/secrets"))
-	base, _ := url.Parse(u.srv.URL)
-	for _, c := range attacker.client.Jar.Cookies(base) {
+	u := uitest.Start(t)
+	attacker, victim := u.Browser(), u.Browser()
+	u.Env.Member(t, "default", localapi.RoleUser, "mallory")
+	attacker.Login(u.Env.Key(t, "default", localapi.RoleUser, "mallory"))
+	victim.Login(u.Env.AdminKey)
+	token := pageToken(t, attacker.Get("/teams/default/secrets"))
+	base, _ := url.Parse(u.URL)
+	for _, c := range attacker.Client.Jar.Cookies(base) {
 		if c.Name == "ts_csrf" {
-			victim.client.Jar.SetCookies(base, []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
+			victim.Client.Jar.SetCookies(base, []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}})
 		}
 	}
 	p := postWithToken(victim, "/teams/default/secrets", token, url.Values{"name": {"PLANTED"}, "value": {"v"}})
-	mustStatus(t, p, http.StatusForbidden)
-	if n := u.names(u.env.AdminKey); len(n) != 0 {
+	uitest.MustStatus(t, p, http.StatusForbidden)
+	if n := u.Names(u.Env.AdminKey); len(n) != 0 {
 		t.Fatalf("the forged form went through: %v", n)
 	}
 }
 
 func TestCSRFCookieIsSecureUnderTLS(t *testing.T) {
-	u := startUI(t)
-	srv := httptest.NewTLSServer(handlers.New(u.cfg))
+	u := uitest.Start(t)
+	srv := httptest.NewTLSServer(handlers.New(u.Config))
 	defer srv.Close()
 	res, err := srv.Client().Get(srv.URL + "/login")
 	if err != nil {
@@ -492,11 +493,11 @@ func TestCSRFCookieIsSecureUnderTLS(t *testing.T) {
 // Over TLS, or behind a TLS proxy (--secure-cookies), every response tells
 // the browser to use HTTPS only; plain HTTP on loopback does not.
 func TestStrictTransportSecurityUnderTLS(t *testing.T) {
-	u := startUI(t)
-	tlsSrv := httptest.NewTLSServer(handlers.New(u.cfg))
+	u := uitest.Start(t)
+	tlsSrv := httptest.NewTLSServer(handlers.New(u.Config))
 	defer tlsSrv.Close()
-	proxied := u.backend.ui(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
-	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.get("/login").Body)
+	proxied := u.Backend.UI(t, func(cfg *handlers.Config) { cfg.SecureCookies = true })
+	css := regexp.MustCompile(`/static/app\.[0-9a-f]+\.css`).FindString(u.Get("/login").Body)
 	type request struct{ method, path, site string }
 	requests := []request{
 		{http.MethodGet, "/login", ""},
@@ -529,6 +530,6 @@ func TestStrictTransportSecurityUnderTLS(t *testing.T) {
 		return c
 	}
 	check(tlsSrv.URL, noRedirect(tlsSrv.Client()), true)
-	check(proxied.srv.URL, proxied.newClient(), true)
-	check(u.srv.URL, u.newClient(), false)
+	check(proxied.URL, proxied.NewClient(), true)
+	check(u.URL, u.NewClient(), false)
 }

@@ -22,20 +22,41 @@ import (
 
 const sessionCookie = "ts_session"
 
-// session is what the encrypted, authenticated session cookie holds. The API
-// key lives only here.
+// session is what the encrypted, authenticated session cookie holds, as
+// JSON. The API key lives only here. Its JSON names are part of the cookie
+// format: cookies made before a change must still decode.
 type session struct {
-	ID     string       `json:"i"`
-	APIKey string       `json:"k"`
-	User   string       `json:"u"`
-	Teams  []cloud.Team `json:"t"` // the team in use first, then the others that fit (see fit)
+	ID     string        `json:"i"`
+	APIKey string        `json:"k"`
+	User   string        `json:"u"`
+	Teams  []sessionTeam `json:"t"` // the team in use first, then the others that fit (see fit)
 	// More is set when the user has teams the cookie does not keep; they
 	// are looked up from the API when visited, and listed at /teams.
-	More    bool        `json:"m,omitempty"`
-	Default string      `json:"d"` // slug of the team in use: the key's default, then the last visited
-	Created int64       `json:"c"` // unix seconds
-	Seen    int64       `json:"s"` // unix seconds of the last request
-	Flash   views.Flash `json:"f,omitzero"`
+	More    bool         `json:"m,omitempty"`
+	Default string       `json:"d"` // slug of the team in use: the key's default, then the last visited
+	Created int64        `json:"c"` // unix seconds
+	Seen    int64        `json:"s"` // unix seconds of the last request
+	Flash   sessionFlash `json:"f,omitzero"`
+}
+
+// sessionTeam is a team the session's key may act in, with its role there:
+// as the cookie keeps it, and as a request acts in it. Its JSON names are
+// those of the cookies from before it had its own type (they held
+// cloud.Team).
+type sessionTeam struct {
+	ID   string `json:"ID"`
+	Slug string `json:"Slug"`
+	Name string `json:"Name"`
+	Role string `json:"Role"`
+}
+
+// ReadOnly reports whether the role may only read names.
+func (t sessionTeam) ReadOnly() bool { return cloud.Team(t).ReadOnly() }
+
+// sessionFlash is a one-time message for the next page.
+type sessionFlash struct {
+	Kind    string `json:"Kind"` // "success", "info" or "error"
+	Message string `json:"Message"`
 }
 
 // A browser keeps a cookie only if its name and value fit in 4,096 bytes.
@@ -54,19 +75,19 @@ const (
 	maxLabel = 255
 )
 
-func (s *session) team(slug string) (cloud.Team, bool) {
+func (s *session) team(slug string) (sessionTeam, bool) {
 	for _, t := range s.Teams {
 		if t.Slug == slug {
 			return t, true
 		}
 	}
-	return cloud.Team{}, false
+	return sessionTeam{}, false
 }
 
 // useTeam makes t the team in use: first in the cookie, where "/" returns.
-func (s *session) useTeam(t cloud.Team) {
+func (s *session) useTeam(t sessionTeam) {
 	t.Name = clip(t.Name, maxLabel)
-	s.Teams = slices.DeleteFunc(s.Teams, func(k cloud.Team) bool { return k.Slug == t.Slug })
+	s.Teams = slices.DeleteFunc(s.Teams, func(k sessionTeam) bool { return k.Slug == t.Slug })
 	s.Teams = slices.Insert(s.Teams, 0, t)
 	s.Default = t.Slug
 }
@@ -76,12 +97,12 @@ func (s *session) useTeam(t cloud.Team) {
 // room kept for a flash message; it sets More when any is left out. The
 // flash message is cut to its room.
 func (s *session) fit() {
-	if i := slices.IndexFunc(s.Teams, func(t cloud.Team) bool { return t.Slug == s.Default }); i > 0 {
+	if i := slices.IndexFunc(s.Teams, func(t sessionTeam) bool { return t.Slug == s.Default }); i > 0 {
 		s.useTeam(s.Teams[i]) // cookies from before kept teams by slug
 	}
 	s.User = clip(s.User, maxLabel)
 	teams, flash, more := s.Teams, s.Flash, s.More
-	s.Teams, s.Flash, s.More = nil, views.Flash{}, true
+	s.Teams, s.Flash, s.More = nil, sessionFlash{}, true
 	room := sessionBudget - flashBudget - jsonSize(s)
 	s.Teams, s.Flash, s.More = teams[:0], flash, more
 	for i, t := range teams {
@@ -174,8 +195,9 @@ func (a *App) overTLS(r *http.Request) bool { return a.cfg.SecureCookies || r.TL
 // cookieSession is the session in the request's cookie, decoded once,
 // whether or not it is still valid; empty when there is none.
 func (a *App) cookieSession(c echo.Context) *session {
-	if s, ok := c.Get("session-cookie").(*session); ok {
-		return s
+	st := state(c)
+	if st.cookie != nil {
+		return st.cookie
 	}
 	s := &session{}
 	if raw, err := a.sessions.Get(c.Request(), sessionCookie); err == nil && !raw.IsNew {
@@ -184,16 +206,23 @@ func (a *App) cookieSession(c echo.Context) *session {
 			s = &session{}
 		}
 	}
-	c.Set("session-cookie", s)
+	st.cookie = s
 	return s
 }
 
 // loadSession returns the request's valid session, or nil. An expired,
 // revoked or undecodable cookie counts as none; expired says which.
 func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
-	if v, ok := c.Get("session").(*session); ok {
-		return v, false
+	st := state(c)
+	if !st.loaded {
+		st.session, st.expired = a.validSession(c)
+		st.loaded = true
 	}
+	return st.session, st.expired
+}
+
+// validSession is a copy of the cookie's session if it is still valid.
+func (a *App) validSession(c echo.Context) (s *session, expired bool) {
 	decoded := *a.cookieSession(c)
 	s = &decoded
 	if s.ID == "" || s.APIKey == "" {
@@ -206,12 +235,11 @@ func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
 	if now.Sub(time.Unix(s.Created, 0)) > a.cfg.MaxLifetime || now.Sub(time.Unix(s.Seen, 0)) > a.cfg.IdleTimeout {
 		return nil, true
 	}
-	c.Set("session", s)
 	// Refresh the idle clock at most once a minute, to spare a cookie write
 	// on every request.
 	if now.Sub(time.Unix(s.Seen, 0)) > time.Minute {
 		s.Seen = now.Unix()
-		c.Set("session-dirty", true)
+		changedSession(c)
 	}
 	return s, false
 }
@@ -233,22 +261,19 @@ func (a *App) saveSession(c echo.Context, s *session) error {
 	opts := *a.sessions.Options
 	opts.Secure = a.secure(c)
 	c.SetCookie(sessions.NewCookie(sessionCookie, encoded, &opts))
-	c.Set("session", s)
-	c.Set("session-dirty", false)
-	c.Set("csrf-session", s.ID)
+	st := state(c)
+	st.session, st.loaded, st.expired, st.dirty = s, true, false, false
+	st.csrfSession = s.ID
 	return nil
 }
 
 // saveIfDirty writes the cookie when the session changed during the request.
 func (a *App) saveIfDirty(c echo.Context) error {
-	if dirty, _ := c.Get("session-dirty").(bool); !dirty {
+	st := state(c)
+	if !st.dirty || st.session == nil {
 		return nil
 	}
-	s, _ := c.Get("session").(*session)
-	if s == nil {
-		return nil
-	}
-	return a.saveSession(c, s)
+	return a.saveSession(c, st.session)
 }
 
 // clearSession deletes the cookie in the browser.
@@ -257,13 +282,14 @@ func (a *App) clearSession(c echo.Context) {
 		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(c),
 	})
-	c.Set("session", (*session)(nil))
-	c.Set("csrf-session", "")
+	st := state(c)
+	st.session, st.loaded, st.expired = nil, true, false
+	st.csrfSession = ""
 }
 
 // setFlash stores a message for the next page.
 func (a *App) setFlash(c echo.Context, s *session, kind, msg string) error {
-	s.Flash = views.Flash{Kind: kind, Message: msg}
+	s.Flash = sessionFlash{Kind: kind, Message: msg}
 	return a.saveSession(c, s)
 }
 
@@ -271,10 +297,10 @@ func (a *App) setFlash(c echo.Context, s *session, kind, msg string) error {
 func (a *App) popFlash(c echo.Context, s *session) views.Flash {
 	f := s.Flash
 	if f.Message != "" {
-		s.Flash = views.Flash{}
-		c.Set("session-dirty", true)
+		s.Flash = sessionFlash{}
+		changedSession(c)
 	}
-	return f
+	return views.Flash{Kind: f.Kind, Message: f.Message}
 }
 
 // revocations remembers signed-out session ids until they would have

@@ -1,13 +1,12 @@
 package handlers
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
-
-	"teamsecrets/cloud"
-	"teamsecrets/views"
 )
 
 // Whatever a session holds (any number of teams, long names, a flash naming
@@ -15,10 +14,10 @@ import (
 // use.
 func TestSessionCookieFitsWhateverItHolds(t *testing.T) {
 	store := newCookieStore(Config{SessionKeys: [][]byte{[]byte("test-session-key-0123456789abcdef0123")}})
-	teams := func(n int, name func(int) string) []cloud.Team {
-		var ts []cloud.Team
+	teams := func(n int, name func(int) string) []sessionTeam {
+		var ts []sessionTeam
 		for i := range n {
-			ts = append(ts, cloud.Team{ID: "0b6e4f3c-2f1e-4a34-9d5f-0c6f4d3b2a10", Slug: fmt.Sprintf("data-engineering-%03d", i),
+			ts = append(ts, sessionTeam{ID: "0b6e4f3c-2f1e-4a34-9d5f-0c6f4d3b2a10", Slug: fmt.Sprintf("data-engineering-%03d", i),
 				Name: name(i), Role: "TENANT_ADMIN"})
 		}
 		return ts
@@ -31,7 +30,7 @@ func TestSessionCookieFitsWhateverItHolds(t *testing.T) {
 	cases := []struct {
 		name  string
 		user  string
-		teams []cloud.Team
+		teams []sessionTeam
 		flash string
 	}{
 		{"1 team", "admin", teams(1, plain), ""},
@@ -49,7 +48,7 @@ func TestSessionCookieFitsWhateverItHolds(t *testing.T) {
 				Created: 1767322800, Seen: 1767322800, Teams: slices.Clone(tc.teams)}
 			inUse := tc.teams[len(tc.teams)-1].Slug
 			s.Default = inUse // the team in use, wherever it is in the list
-			s.Flash = views.Flash{Kind: "success", Message: tc.flash}
+			s.Flash = sessionFlash{Kind: "success", Message: tc.flash}
 			s.fit()
 			data, err := encodeJSON(s)
 			if err != nil {
@@ -73,5 +72,39 @@ func TestSessionCookieFitsWhateverItHolds(t *testing.T) {
 			}
 			t.Logf("%d of %d teams kept, %d bytes of JSON, cookie %d bytes", len(s.Teams), len(tc.teams), len(data), len(cookie))
 		})
+	}
+}
+
+// The cookie's JSON is what cookies from before the session had its own
+// team and message types hold (they held cloud.Team and views.Flash):
+// those cookies still decode, and new ones are written the same way.
+func TestSessionCookieJSONIsUnchanged(t *testing.T) {
+	const before = `{"i":"c2Vzc2lvbi1pZC0wMTIzNDU2","k":"tsk_key","u":"admin",` +
+		`"t":[{"ID":"0b6e4f3c-2f1e-4a34-9d5f-0c6f4d3b2a10","Slug":"ops","Name":"Ops","Role":"READ_ONLY_USER"},` +
+		`{"ID":"1c7f5a4d-3a2f-4b45-8e6a-1d7a5e4c3b21","Slug":"default","Name":"Default team","Role":"TENANT_ADMIN"}],` +
+		`"m":true,"d":"ops","c":1767322800,"s":1767322860,"f":{"Kind":"success","Message":"Signed in as admin."}}`
+	var s session
+	if err := json.Unmarshal([]byte(before), &s); err != nil {
+		t.Fatal(err)
+	}
+	want := session{ID: "c2Vzc2lvbi1pZC0wMTIzNDU2", APIKey: "tsk_key", User: "admin",
+		Teams: []sessionTeam{
+			{ID: "0b6e4f3c-2f1e-4a34-9d5f-0c6f4d3b2a10", Slug: "ops", Name: "Ops", Role: "READ_ONLY_USER"},
+			{ID: "1c7f5a4d-3a2f-4b45-8e6a-1d7a5e4c3b21", Slug: "default", Name: "Default team", Role: "TENANT_ADMIN"},
+		},
+		More: true, Default: "ops", Created: 1767322800, Seen: 1767322860,
+		Flash: sessionFlash{Kind: "success", Message: "Signed in as admin."}}
+	if !reflect.DeepEqual(s, want) {
+		t.Fatalf("decoded %+v\nwant    %+v", s, want)
+	}
+	if !s.Teams[0].ReadOnly() || s.Teams[1].ReadOnly() {
+		t.Fatal("roles not kept")
+	}
+	b, err := encodeJSON(&s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != before {
+		t.Fatalf("encoded as\n%s\nwas\n%s", b, before)
 	}
 }

@@ -14,14 +14,14 @@ func (a *App) teamList(c echo.Context) error {
 	s := sessionOf(c)
 	teams, err := a.allTeams(c, s)
 	if err != nil {
-		return a.apiFailure(c, err)
+		return err
 	}
 	if t, ok := s.team(s.Default); ok {
-		c.Set("team", t) // the header shows the team in use
+		state(c).team = t // the header shows the team in use
 	}
 	p := views.TeamListPage{Layout: a.layout(c, "Your teams")}
 	for _, t := range teams {
-		p.Teams = append(p.Teams, teamLink(t, s.Default))
+		p.Teams = append(p.Teams, teamLink(sessionTeam(t), s.Default))
 	}
 	return a.render(c, http.StatusOK, views.TeamListView(p))
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,11 +27,6 @@ func nameParam(c echo.Context) (string, bool) {
 	}
 	name, err := url.PathUnescape(raw)
 	return name, err == nil && name != ""
-}
-
-// badNamePage answers a URL whose name segment does not decode.
-func (a *App) badNamePage(c echo.Context) error {
-	return a.errorPage(c, http.StatusNotFound, "Secret not found", "That address does not name a secret.", "")
 }
 
 func listURL(slug string) string { return "/teams/" + url.PathEscape(slug) + "/secrets" }

@@ -14,6 +14,9 @@ import (
 // After a write returns, every later list shows it, however many lists run
 // at the same time (they fill the name cache concurrently).
 func TestNameListReflectsEveryWriteUnderConcurrentReads(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stress test")
+	}
 	env := apitest.Start(t)
 	team, _ := env.Store.TenantBySlug(t.Context(), "default")
 	var stop atomic.Bool

@@ -1,4 +1,4 @@
-package handlers_test
+package browsertest
 
 import (
 	"encoding/json"
@@ -9,7 +9,12 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"teamsecrets/handlers/uitest"
 )
+
+// importCanary is a value that must never reach a page.
+const importCanary = "CANARY-5e1f-import-VALUE"
 
 // The Import page in Chromium, with JavaScript and without: paste, upload,
 // the skip/replace choice, the result table, and the 413 page for a file
@@ -18,12 +23,12 @@ func TestBrowserImport(t *testing.T) {
 	tab := startBrowser(t)
 	for _, js := range []bool{true, false} {
 		t.Run(fmt.Sprintf("javascript=%v", js), func(t *testing.T) {
-			u := startUI(t)
-			base := u.srv.URL
+			u := uitest.Start(t)
+			base := u.URL
 			ctx := tab(t, js)
-			signIn(t, ctx, base, u.env.AdminKey)
-			team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
-			u.env.Store.PutSecret(t.Context(), team.ID, "EXISTING", json.RawMessage(`"team value"`))
+			signIn(t, ctx, base, u.Env.AdminKey)
+			team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
+			u.Env.Store.PutSecret(t.Context(), team.ID, "EXISTING", json.RawMessage(`"team value"`))
 
 			// From the list, paste .env text and choose to replace.
 			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets"), chromedp.WaitVisible("table.secrets", chromedp.ByQuery))
@@ -44,7 +49,7 @@ func TestBrowserImport(t *testing.T) {
 					t.Errorf("results lack %q: %s", want, rows)
 				}
 			}
-			if v, _ := u.value(u.env.AdminKey, "", "EXISTING"); v != `"`+importCanary+` new"` {
+			if v, _ := u.Value(u.Env.AdminKey, "", "EXISTING"); v != `"`+importCanary+` new"` {
 				t.Fatalf("EXISTING = %s", v)
 			}
 			var html string
@@ -67,7 +72,7 @@ func TestBrowserImport(t *testing.T) {
 			if got := textOf(t, ctx, "caption"); !strings.Contains(got, "config.toml") {
 				t.Fatalf("caption %q", got)
 			}
-			if v, _ := u.value(u.env.AdminKey, "", "PORT"); v != "5432" {
+			if v, _ := u.Value(u.Env.AdminKey, "", "PORT"); v != "5432" {
 				t.Fatalf("PORT = %s", v)
 			}
 
@@ -98,20 +103,20 @@ func TestBrowserImport(t *testing.T) {
 // Screenshots of the Import form and its results, beside the others.
 func TestBrowserImportScreenshots(t *testing.T) {
 	tab := startBrowser(t)
-	u := startUI(t)
+	u := uitest.Start(t)
 	dir := os.Getenv("TEAMSECRETS_SCREENSHOTS")
 	if dir == "" {
-		dir = filepath.Join("..", "testoutput", "screenshots")
+		dir = filepath.Join("..", "..", "testoutput", "screenshots")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	ctx := tab(t, true)
-	signIn(t, ctx, u.srv.URL, u.env.AdminKey)
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
-	u.env.Store.PutSecret(t.Context(), team.ID, "EXISTING", json.RawMessage(`"x"`))
+	signIn(t, ctx, u.URL, u.Env.AdminKey)
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
+	u.Env.Store.PutSecret(t.Context(), team.ID, "EXISTING", json.RawMessage(`"x"`))
 	for _, width := range []int64{1280, 390} {
-		run(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(u.srv.URL+"/teams/default/secrets/import"),
+		run(t, ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(u.URL+"/teams/default/secrets/import"),
 			chromedp.WaitVisible("#text", chromedp.ByQuery))
 		var png []byte
 		run(t, ctx, chromedp.FullScreenshot(&png, 100))

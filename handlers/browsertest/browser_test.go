@@ -1,11 +1,10 @@
-package handlers_test
+package browsertest
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,28 +14,9 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"teamsecrets/handlers/uitest"
 	"teamsecrets/localapi"
 )
-
-// chromiumPath finds Chromium, or skips (fails with TEAMSECRETS_E2E=require).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	path := os.Getenv("TEAMSECRETS_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if p, lerr := exec.LookPath("chromium"); lerr == nil {
-			return p
-		}
-		msg := fmt.Sprintf("browser tests need Chromium at %s (apt-get install -y chromium): %v", path, err)
-		if os.Getenv("TEAMSECRETS_E2E") == "require" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg + "; set TEAMSECRETS_E2E=require to fail instead")
-	}
-	return path
-}
 
 // browser starts headless Chromium with a fresh profile; each call of tab
 // opens a new tab in it.
@@ -49,7 +29,7 @@ func startBrowser(t *testing.T) func(t *testing.T, js bool) context.Context {
 		t.Fatal(err)
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.ExecPath(chromium),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -151,11 +131,11 @@ func TestBrowserCoreFlow(t *testing.T) {
 	tab := startBrowser(t)
 	for _, js := range []bool{true, false} {
 		t.Run(fmt.Sprintf("javascript=%v", js), func(t *testing.T) {
-			u := startUI(t)
-			base := u.srv.URL
+			u := uitest.Start(t)
+			base := u.URL
 			ctx := tab(t, js)
 
-			signIn(t, ctx, base, u.env.AdminKey)
+			signIn(t, ctx, base, u.Env.AdminKey)
 			if got := textOf(t, ctx, "main h2"); got != "No secrets yet" {
 				t.Fatalf("empty state: %q", got)
 			}
@@ -175,7 +155,7 @@ func TestBrowserCoreFlow(t *testing.T) {
 			if got := textOf(t, ctx, "table.secrets tbody"); !strings.Contains(got, "db.config") || !strings.Contains(got, "GITHUB_TOKEN") {
 				t.Fatalf("list: %q", got)
 			}
-			if v, _ := u.value(u.env.AdminKey, "", "db.config"); v != `{"user":"app"}` {
+			if v, _ := u.Value(u.Env.AdminKey, "", "db.config"); v != `{"user":"app"}` {
 				t.Fatalf("json stored as %s", v)
 			}
 
@@ -214,7 +194,7 @@ func TestBrowserCoreFlow(t *testing.T) {
 			if got := textOf(t, ctx, ".flash"); !strings.Contains(got, "renamed to GH_TOKEN") {
 				t.Fatalf("rename flash: %q", got)
 			}
-			if v, _ := u.value(u.env.AdminKey, "", "GH_TOKEN"); v != `"fourth"` {
+			if v, _ := u.Value(u.Env.AdminKey, "", "GH_TOKEN"); v != `"fourth"` {
 				t.Fatalf("renamed value %s", v)
 			}
 
@@ -239,18 +219,18 @@ func TestBrowserCoreFlow(t *testing.T) {
 
 func TestBrowserPagingTeamsAndReadOnly(t *testing.T) {
 	tab := startBrowser(t)
-	u := startUI(t)
-	base := u.srv.URL
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	u := uitest.Start(t)
+	base := u.URL
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	for i := range 60 {
-		u.env.Store.PutSecret(t.Context(), team.ID, fmt.Sprintf("PAGED_%02d", i), json.RawMessage(`"v"`))
+		u.Env.Store.PutSecret(t.Context(), team.ID, fmt.Sprintf("PAGED_%02d", i), json.RawMessage(`"v"`))
 	}
-	u.env.Team(t, "ops")
-	if err := u.env.Store.AddMember(t.Context(), "ops", localapi.RoleReadOnlyUser, "admin"); err != nil {
+	u.Env.Team(t, "ops")
+	if err := u.Env.Store.AddMember(t.Context(), "ops", localapi.RoleReadOnlyUser, "admin"); err != nil {
 		t.Fatal(err)
 	}
 	ctx := tab(t, true)
-	signIn(t, ctx, base, u.env.AdminKey)
+	signIn(t, ctx, base, u.Env.AdminKey)
 
 	// Page through 60 secrets.
 	if n := count(t, ctx, "table.secrets tbody tr"); n != 50 {
@@ -300,10 +280,10 @@ func TestBrowserPagingTeamsAndReadOnly(t *testing.T) {
 // opens and becomes the team in use.
 func TestBrowserManyTeamsThroughTheTeamPage(t *testing.T) {
 	tab := startBrowser(t)
-	u := startUI(t)
-	joinTeams(t, u, "admin", 60)
+	u := uitest.Start(t)
+	u.JoinTeams(t, "admin", 60)
 	ctx := tab(t, false)
-	signIn(t, ctx, u.srv.URL, u.env.AdminKey)
+	signIn(t, ctx, u.URL, u.Env.AdminKey)
 
 	run(t, ctx, chromedp.Click("details.switcher summary", chromedp.ByQuery),
 		chromedp.WaitVisible(`details.switcher a[href="/teams"]`, chromedp.ByQuery))
@@ -330,18 +310,18 @@ func TestBrowserManyTeamsThroughTheTeamPage(t *testing.T) {
 // dark, to testoutput/screenshots (or TEAMSECRETS_SCREENSHOTS).
 func TestBrowserScreenshots(t *testing.T) {
 	tab := startBrowser(t)
-	u := startUI(t)
-	base := u.srv.URL
+	u := uitest.Start(t)
+	base := u.URL
 	dir := os.Getenv("TEAMSECRETS_SCREENSHOTS")
 	if dir == "" {
-		dir = filepath.Join("..", "testoutput", "screenshots")
+		dir = filepath.Join("..", "..", "testoutput", "screenshots")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	team, _ := u.env.Store.TenantBySlug(t.Context(), "default")
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	ctx := tab(t, true)
-	signIn(t, ctx, base, u.env.AdminKey)
+	signIn(t, ctx, base, u.Env.AdminKey)
 	shots := []struct {
 		name, path string
 		before     func()
@@ -349,7 +329,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"empty", "/teams/default/secrets", nil},
 		{"list", "/teams/default/secrets", func() {
 			for i, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "db.password", "snowflake-credentials", "SENDGRID_API_KEY"} {
-				u.env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(fmt.Sprintf(`"%d"`, i)))
+				u.Env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(fmt.Sprintf(`"%d"`, i)))
 			}
 		}},
 		{"search-empty", "/teams/default/secrets?q=nothing", nil},
@@ -358,10 +338,10 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"delete", "/teams/default/secrets/GITHUB_TOKEN/delete", nil},
 		{"not-found", "/teams/default/secrets/NOPE/rotate", nil},
 		{"invisible-characters", "/teams/default/secrets?q=invoice", func() {
-			u.env.Store.PutSecret(t.Context(), team.ID, "invoice\u202Etxt.exe", json.RawMessage(`"x"`))
-			u.env.Store.PutSecret(t.Context(), team.ID, "invoice_\u200Bexe", json.RawMessage(`"x"`))
+			u.Env.Store.PutSecret(t.Context(), team.ID, "invoice\u202Etxt.exe", json.RawMessage(`"x"`))
+			u.Env.Store.PutSecret(t.Context(), team.ID, "invoice_\u200Bexe", json.RawMessage(`"x"`))
 		}},
-		{"teams", "/teams", func() { joinTeams(t, u, "admin", 12) }},
+		{"teams", "/teams", func() { u.JoinTeams(t, "admin", 12) }},
 	}
 	// shoot saves the page at path in every width and scheme.
 	shoot := func(name, path string) {
