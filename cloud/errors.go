@@ -87,10 +87,8 @@ func classify(op string, err error, rec *call) error {
 		case httpErr.StatusCode == http.StatusForbidden || code == "FORBIDDEN":
 			e.Kind, e.Message = ErrForbidden, "This key may not do that in this team."
 		case httpErr.StatusCode == http.StatusTooManyRequests:
+			// How long to wait is in RetryAfter; the caller words it.
 			e.Kind, e.Message = ErrRateLimited, "The secrets API is rate limiting requests (429 Too Many Requests)."
-			if rec.retryAfter > 0 {
-				e.Message += fmt.Sprintf(" Try again in %d s.", int(rec.retryAfter.Seconds()))
-			}
 		case httpErr.StatusCode == http.StatusRequestEntityTooLarge:
 			e.Kind, e.Message = ErrTooLarge, "The API refused the request as too large."
 		case httpErr.StatusCode >= 500:

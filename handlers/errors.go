@@ -120,10 +120,13 @@ func (a *App) apiPage(c echo.Context, err error) *pageError {
 	case errors.Is(err, cloud.ErrNotFound):
 		return &pageError{Status: f.status, Heading: "Secret not found", Message: f.message}
 	}
+	detail := "Nothing was changed. Try again in a moment."
+	if f.retryAfter > 0 {
+		detail = "Nothing was changed." // the page says when to try again
+	}
 	return &pageError{
 		Status: f.status, Title: "Secrets API unavailable", Heading: "The secrets API is unavailable",
-		Message: f.message, Detail: "Nothing was changed. Try again in a moment.",
-		tryAgain: true, retryAfter: f.retryAfter,
+		Message: f.message, Detail: detail, tryAgain: true, retryAfter: f.retryAfter,
 	}
 }
 

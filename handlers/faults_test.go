@@ -55,6 +55,9 @@ func TestBackendFaultsOnTheListPage(t *testing.T) {
 			took := time.Since(start)
 			uitest.MustStatus(t, p, tt.status)
 			uitest.MustContain(t, p, tt.message)
+			if n := strings.Count(p.Body, "Try again in"); n != 1 && tt.status != 200 && tt.status != 403 {
+				t.Errorf("the page says when to try again %d times", n)
+			}
 			if strings.Contains(p.Body, "PARTIAL_ONLY") {
 				t.Error("a partial answer was shown as the list")
 			}
