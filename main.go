@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,10 +17,8 @@ import (
 	"time"
 
 	"teamsecrets/localapi"
+	"teamsecrets/schema"
 )
-
-//go:embed schema.graphql
-var schemaSDL string
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
@@ -100,7 +97,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		}
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
-		api, err := localapi.NewServer(schemaSDL, store, version,
+		api, err := localapi.NewServer(schema.SDL, store, version,
 			localapi.WithLimits(limits), localapi.WithTrustProxy(cfg.TrustProxy))
 		if err != nil {
 			return err
