@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"teamsecrets/keyfile"
 )
 
 // MasterKeyEnv names the environment variable that may hold the base64
@@ -75,9 +77,9 @@ func LoadMasterKey(dataDir string) ([]byte, error) {
 // loadOrCreateKeyFile reads a base64 32-byte key, or writes a new random one
 // with mode 0600 when the file does not exist.
 func loadOrCreateKeyFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
+	text, err := keyfile.Read(path)
 	if err == nil {
-		key, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+		key, derr := base64.StdEncoding.DecodeString(text)
 		if derr != nil || len(key) != 32 {
 			return nil, fmt.Errorf("%s: not a base64 32-byte key", path)
 		}
@@ -90,19 +92,14 @@ func loadOrCreateKeyFile(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err = keyfile.Create(path, base64.StdEncoding.EncodeToString(key))
+	if errors.Is(err, os.ErrExist) {
+		return loadOrCreateKeyFile(path) // another process made it first
+	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return key, f.Close()
+	return key, nil
 }
 
 // hashKey is how API keys are stored. Keys are 256-bit random strings, so a
