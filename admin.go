@@ -6,21 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"teamsecrets/localapi"
 )
 
-// openStore opens the local API's store in the data directory.
+// openStore opens the local API's store in the data directory as its
+// server: a new store (and master key) in a directory without one, and the
+// directory's lock for as long as the store is open.
 func openStore(dataDir string) (*localapi.Store, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, err
-	}
-	key, err := localapi.LoadMasterKey(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	return localapi.OpenStore(dataDir, key)
+	return localapi.Open(dataDir, localapi.AsServer)
 }
 
 // parseInterspersed parses flags that may come before, between or after
@@ -57,7 +51,7 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	store, err := openStore(*dataDir)
+	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

@@ -77,12 +77,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 				return err
 			}
 		}
-		unlock, err := localapi.LockDataDir(cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		store, err := openStore(cfg.DataDir)
+		store, err := openStore(cfg.DataDir) // holds the data directory's lock until closed
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,10 @@
 package localapi
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
 
 // Error codes in extensions.code, as Prefect Cloud sends them.
 const (
@@ -36,3 +40,14 @@ var (
 	errReadOnly        = errorf(CodeForbidden, "Forbidden: this API key is read-only in this team and cannot change secrets")
 	errInternal        = errorf(CodeAPIError, "Internal error; the server log has details")
 )
+
+// internal is the one way a store failure reaches a client: logged, and
+// answered "Internal error". A request that was over already (deadline,
+// client gone) failed for that reason: nothing to log.
+func internal(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return errRequestOver(ctx)
+	}
+	slog.ErrorContext(ctx, what, "err", err)
+	return errInternal
+}

@@ -28,7 +28,8 @@ type Env struct {
 }
 
 // Start runs the local API until the test ends, with opts (limits) if
-// given.
+// given. Its store is opened as a server's is (it holds its temporary data
+// directory's lock and keeps names in memory).
 func Start(tb testing.TB, opts ...localapi.Option) *Env {
 	tb.Helper()
 	dir := tb.TempDir()
