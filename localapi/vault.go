@@ -67,3 +67,19 @@ func (v *vault) putMany(ctx context.Context, tenantID string, values map[string]
 func (v *vault) delete(ctx context.Context, tenantID, name string) (bool, error) {
 	return v.secrets.DeleteSecret(ctx, tenantID, name)
 }
+
+// openAll opens every stored value, dropping each at once, and counts
+// them and those that do not open; it names the first keepNames of those.
+func (v *vault) openAll(ctx context.Context, keepNames int) (total, bad int, named []store.Sealed, err error) {
+	err = v.secrets.EachSealed(ctx, func(s store.Sealed) error {
+		total++
+		if _, err := v.seal.open(s.TenantID, s.Name, s.Value); err != nil {
+			bad++
+			if len(named) < keepNames {
+				named = append(named, store.Sealed{TenantID: s.TenantID, Name: s.Name})
+			}
+		}
+		return nil
+	})
+	return total, bad, named, err
+}

@@ -6,6 +6,8 @@
 //     writing and opens after reading, so no SQL code handles plaintext.
 //   - Directory answers who an API key (by its hash) is and where it may act.
 //   - Admin is the operator's side: teams, members, keys, integrity checks.
+//   - KeyCheck holds the sealed known value that proves a master key is the
+//     one the store's values were sealed with.
 //
 // A Backend is all of them. Backends live in subpackages (sqlite today);
 // storetest is the suite every backend must pass. SQL, and anything else
@@ -176,10 +178,21 @@ type Admin interface {
 	Check(ctx context.Context) error
 }
 
+// KeyCheck keeps one sealed known value, written when the store gets its
+// master key: a wrong key fails to open it.
+type KeyCheck interface {
+	// KeyCheck returns the sealed check, or ErrNotFound before there is one.
+	KeyCheck(ctx context.Context) ([]byte, error)
+	// InitKeyCheck stores sealed unless a check is stored already (then it
+	// changes nothing: the caller reads the check back and verifies it).
+	InitKeyCheck(ctx context.Context, sealed []byte) error
+}
+
 // Backend is a whole store.
 type Backend interface {
 	Secrets
 	Directory
 	Admin
+	KeyCheck
 	Close() error
 }

@@ -41,6 +41,12 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	-- The list order: case-insensitive, then exact, so the UI need not sort.
 	CREATE INDEX secret_by_folded_name ON secret (tenant_id, name COLLATE NOCASE, name);`,
+
+	// The master key check (name 'key_check': a sealed known value).
+	`CREATE TABLE meta (
+		name TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 func (db *DB) migrate() error {

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"NamesOrderAndTeamIsolation", testNames},
 		{"PutManyAndEachSealed", testPutManyAndEach},
 		{"NamesReflectEveryWriteUnderConcurrentReads", testNamesUnderConcurrency},
+		{"KeyCheckFirstOneWins", testKeyCheck},
 		{"Check", testCheck},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -294,6 +295,18 @@ func testNamesUnderConcurrency(t *testing.T, b store.Backend) {
 				t.Fatalf("%s_M missing right after it was written", name)
 			}
 		}
+	}
+}
+
+func testKeyCheck(t *testing.T, b store.Backend) {
+	ctx := t.Context()
+	if _, err := b.KeyCheck(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("new backend has a key check: %v", err)
+	}
+	must(t, b.InitKeyCheck(ctx, []byte("first")))
+	must(t, b.InitKeyCheck(ctx, []byte("second")))
+	if got, err := b.KeyCheck(ctx); err != nil || string(got) != "first" {
+		t.Fatalf("KeyCheck = %q, %v; the first must win", got, err)
 	}
 }
 
