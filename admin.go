@@ -51,6 +51,8 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
+	// Beside a running server; never makes a store (a mistyped --data-dir
+	// is refused, saying so).
 	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)

@@ -124,3 +124,30 @@ func TestStartupRefusesAnEmptiedDatabaseBesideMasterKey(t *testing.T) {
 	}
 	mustRefuse(t, dir, db, "is missing or empty")
 }
+
+// Issue 11: `team list --data-dir /tmp/typo` made an empty store there.
+func TestAdminCommandsRefuseADirectoryWithoutAStore(t *testing.T) {
+	t.Setenv(localapi.MasterKeyEnv, "")
+	typo := filepath.Join(t.TempDir(), "typo")
+	empty := t.TempDir()
+	for _, dir := range []string{typo, empty} {
+		for _, args := range [][]string{
+			{"team", "list"},
+			{"team", "create", "data-eng"},
+			{"member", "add", "--team", "data-eng", "--user", "alice"},
+			{"key", "create", "--team", "data-eng"},
+			{"store", "check"},
+		} {
+			code, out := runIn(dir, args...)
+			if code == 0 || !strings.Contains(out, dir) || !strings.Contains(out, "holds no Team Secrets store") {
+				t.Fatalf("%v in %s: %d %s", args, dir, code, out)
+			}
+		}
+	}
+	if _, err := os.Stat(typo); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the mistyped directory was made: %v", err)
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Fatalf("files made in an empty directory: %v", entries)
+	}
+}

@@ -14,18 +14,23 @@ import (
 type Mode int
 
 const (
-	// AsServer is the API server: it takes the directory's lock for as long
-	// as the store is open (one server per directory), and, as the only
-	// writer of secrets, keeps their names in memory.
+	// AsServer is the API server: it makes a new store (and master key) in
+	// a directory that holds none, takes the directory's lock for as long as
+	// the store is open (one server per directory), and, as the only writer
+	// of secrets, keeps their names in memory.
 	AsServer Mode = iota + 1
 	// AsAdmin is an admin command (team, key, member, store): it runs beside
-	// a server.
+	// a server, and is refused a directory that holds no store, so a typo in
+	// --data-dir creates nothing.
 	AsAdmin
 )
 
 // Refusals when opening a store: the operator must act (their messages say
 // how). Test with errors.Is.
 var (
+	// ErrNoStore: an admin command was pointed at a directory that holds
+	// no store.
+	ErrNoStore = errors.New("no store in the data directory")
 	// ErrDatabaseMissing: the master key file is there, the database is
 	// missing or empty: the store was lost, and a new one must not quietly
 	// replace it.
@@ -61,10 +66,11 @@ func refuseOpen(kind error, format string, args ...any) error {
 //     a new key is made only for a new store;
 //   - a master key that does not open the store's key check, or, for a
 //     store made before the key check, any of its values
-//     (ErrWrongMasterKey).
+//     (ErrWrongMasterKey);
+//   - for AsAdmin, a directory without a store (ErrNoStore).
 func Open(dataDir string, mode Mode) (*Store, error) {
 	return open(dataDir, mode, func(isNew bool) (masterKey, error) {
-		return loadMasterKey(dataDir, isNew)
+		return loadMasterKey(dataDir, isNew && mode == AsServer)
 	})
 }
 
@@ -92,8 +98,14 @@ func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)
 					"to start a new, empty store instead, move master.key out of %[3]s first",
 				filepath.Join(dataDir, sqlite.DBFile), keyPath, dataDir)
 		}
+		if mode == AsAdmin {
+			return nil, refuseOpen(ErrNoStore,
+				"%s holds no Team Secrets store (no %s there): check --data-dir or TEAMSECRETS_DATA_DIR. "+
+					"Only the server (`teamsecrets` or `teamsecrets api`) makes a new store",
+				dataDir, sqlite.DBFile)
+		}
 	}
-	b, err := sqlite.Open(dataDir, sqlite.Options{Create: true, Own: mode == AsServer})
+	b, err := sqlite.Open(dataDir, sqlite.Options{Create: mode == AsServer, Own: mode == AsServer})
 	if err != nil {
 		return nil, err
 	}

@@ -145,6 +145,29 @@ func TestEmptiedOrMissingDatabaseBesideMasterKeyIsRefused(t *testing.T) {
 	}
 }
 
+func TestAdminOpenRefusesADirectoryWithoutAStore(t *testing.T) {
+	t.Setenv(localapi.MasterKeyEnv, "")
+	for name, dir := range map[string]string{
+		"missing directory": filepath.Join(t.TempDir(), "typo"),
+		"empty directory":   t.TempDir(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			st, err := localapi.Open(dir, localapi.AsAdmin)
+			if err == nil {
+				st.Close()
+				t.Fatal("opened")
+			}
+			if !errors.Is(err, localapi.ErrNoStore) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "--data-dir") {
+				t.Fatalf("refusal: %v", err)
+			}
+			entries, _ := os.ReadDir(dir)
+			if len(entries) != 0 {
+				t.Fatalf("the refused open left files: %v", entries)
+			}
+		})
+	}
+}
+
 // legacy turns the store in dir into one made before the key check: the
 // schema of the first version, no check row.
 func legacy(t *testing.T, dir string) {
