@@ -65,10 +65,11 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "store check":
-		if err := store.Check(ctx); err != nil {
+		r, err := store.Check(ctx)
+		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintln(stdout, "store ok")
+		fmt.Fprintf(stdout, "store ok: %s, %s, each opens with the master key\n", count(r.Teams, "team"), count(r.Values, "value"))
 	case "team create":
 		if len(positional) < 1 {
 			return fail(fmt.Errorf("team create needs a SLUG"))
@@ -133,6 +134,14 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(fmt.Errorf("unknown command %q", cmd))
 	}
 	return 0
+}
+
+// count is "1 team", "2 teams".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // keyCreateHint adds to a refused user key what the operator can do: a key

@@ -151,3 +151,13 @@ func TestAdminCommandsRefuseADirectoryWithoutAStore(t *testing.T) {
 		t.Fatalf("files made in an empty directory: %v", entries)
 	}
 }
+
+// store check opens every value and reports counts; a value that does not
+// open fails it, named, never shown.
+func TestStoreCheckCountsValuesThatOpen(t *testing.T) {
+	dir := serverMadeStore(t)
+	code, out := runIn(dir, "store", "check")
+	if code != 0 || !strings.Contains(out, "store ok: 1 team, 1 value") || strings.Contains(out, storeCanary) {
+		t.Fatalf("store check: %d %s", code, out)
+	}
+}

@@ -233,3 +233,30 @@ func TestStoreWithoutKeyCheckGetsOneOnlyIfEveryValueOpens(t *testing.T) {
 	swapSealed(t, dir, "A", "B")
 	refused(t, dir, localapi.ErrWrongMasterKey, "2 of its 2 values do not open")
 }
+
+func TestStoreCheckOpensEveryValueAndNamesOnlyTheUnreadable(t *testing.T) {
+	dir := serverStore(t)
+	st, err := localapi.Open(dir, localapi.AsAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.Check(t.Context())
+	st.Close()
+	if err != nil || r.Teams != 1 || r.Values != 2 || r.Unreadable != 0 {
+		t.Fatalf("check of a sound store: %+v, %v", r, err)
+	}
+	swapSealed(t, dir, "A", "B")
+	st, err = localapi.Open(dir, localapi.AsAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r, err = st.Check(t.Context())
+	if err == nil || r.Unreadable != 2 || r.Values != 2 ||
+		!strings.Contains(err.Error(), "2 of 2 values do not open") || !strings.Contains(err.Error(), "default/A, default/B") {
+		t.Fatalf("check of swapped values: %+v, %v", r, err)
+	}
+	if strings.Contains(err.Error(), canary) {
+		t.Fatal("the check's message holds a value")
+	}
+}

@@ -188,5 +188,48 @@ func (s *Store) DeleteSecret(ctx context.Context, tenantID, name string) (bool, 
 	return s.vault.delete(ctx, tenantID, name)
 }
 
-// Check runs the backend's integrity check.
-func (s *Store) Check(ctx context.Context) error { return s.backend.Check(ctx) }
+// CheckReport is what Check found: counts, and the team and name (never
+// the value) of each value that does not open.
+type CheckReport struct {
+	Teams, Values int
+	Unreadable    int
+	Named         []string // "team/NAME" of the first unreadable values
+}
+
+// maxNamedUnreadable bounds the names a failed check lists.
+const maxNamedUnreadable = 20
+
+// Check verifies the storage (SQLite's integrity check) and opens every
+// value with the master key. It fails when either finds a fault.
+func (s *Store) Check(ctx context.Context) (CheckReport, error) {
+	var r CheckReport
+	if err := s.backend.Check(ctx); err != nil {
+		return r, err
+	}
+	teams, err := s.backend.Tenants(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Teams = len(teams)
+	total, bad, named, err := s.vault.openAll(ctx, maxNamedUnreadable)
+	if err != nil {
+		return r, err
+	}
+	r.Values, r.Unreadable = total, bad
+	slugs := map[string]string{}
+	for _, t := range teams {
+		slugs[t.ID] = t.Slug
+	}
+	for _, n := range named {
+		r.Named = append(r.Named, slugs[n.TenantID]+"/"+n.Name)
+	}
+	if bad > 0 {
+		more := ""
+		if bad > len(r.Named) {
+			more = fmt.Sprintf(" and %d more", bad-len(r.Named))
+		}
+		return r, fmt.Errorf("%d of %d values do not open with the master key (damaged, or sealed under another key): %s%s",
+			bad, total, strings.Join(r.Named, ", "), more)
+	}
+	return r, nil
+}
