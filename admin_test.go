@@ -152,6 +152,19 @@ func TestAdminCommandsRefuseADirectoryWithoutAStore(t *testing.T) {
 	}
 }
 
+// Issue 11: a second `team create` of one slug printed SQLite's error.
+func TestTeamCreateOfAnExistingSlugSaysItExists(t *testing.T) {
+	dir := serverMadeStore(t)
+	if code, out := runIn(dir, "team", "create", "data-eng"); code != 0 {
+		t.Fatalf("team create: %d %s", code, out)
+	}
+	code, out := runIn(dir, "team", "create", "data-eng", "Again")
+	if code == 0 || !strings.Contains(out, `team "data-eng" already exists`) ||
+		strings.Contains(out, "UNIQUE") || strings.Contains(out, "constraint") {
+		t.Fatalf("second team create: %d %s", code, out)
+	}
+}
+
 // store check opens every value and reports counts; a value that does not
 // open fails it, named, never shown.
 func TestStoreCheckCountsValuesThatOpen(t *testing.T) {

@@ -1,6 +1,8 @@
 package localapi_test
 
 import (
+	"bytes"
+	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"teamsecrets/localapi"
+	"teamsecrets/localapi/apitest"
 )
 
 const canary = "CANARY-open-9d41c7"
@@ -258,5 +261,46 @@ func TestStoreCheckOpensEveryValueAndNamesOnlyTheUnreadable(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), canary) {
 		t.Fatal("the check's message holds a value")
+	}
+}
+
+func TestCreatingATeamThatExistsSaysSo(t *testing.T) {
+	env := apitest.Start(t)
+	_, err := env.Store.CreateTenant(t.Context(), "default", "Again")
+	if !errors.Is(err, localapi.ErrExists) || err.Error() != `team "default" already exists` {
+		t.Fatalf("second team default: %v", err)
+	}
+}
+
+// A full disk answers API_ERROR saying the server's storage is full, logs
+// it (never the value), and changes nothing.
+func TestFullStorageAnswersStorageIsFull(t *testing.T) {
+	env := apitest.Start(t)
+	logs := captureLogs(t)
+	if err := localapi.LimitStorageForTest(context.Background(), env.Store, 3); err != nil {
+		t.Fatal(err)
+	}
+	value := canary + strings.Repeat("x", 60_000)
+	var r apitest.Response
+	for i := range 5 {
+		r = env.Do(t, env.AdminKey, "", docSetSecret, map[string]any{"name": "BIG" + string(rune('A'+i)), "value": value})
+		if len(r.Errors) > 0 {
+			break
+		}
+	}
+	if r.Code() != localapi.CodeAPIError || !strings.Contains(r.Errors[0].Message, "storage is full") {
+		t.Fatalf("write to a full store: %+v", r.Errors)
+	}
+	if !strings.Contains(logs(), "storage is full") {
+		t.Fatalf("not logged: %s", logs())
+	}
+	if strings.Contains(logs(), canary) || strings.Contains(logs(), env.AdminKey) || bytes.Contains([]byte(r.Errors[0].Message), []byte(canary)) {
+		t.Fatal("a value or key reached the log or the answer")
+	}
+	names := decode[[]string](t, env.Do(t, env.AdminKey, "", docSecretNames, nil).Data["secret_names"])
+	for _, n := range names {
+		if v := env.Do(t, env.AdminKey, "", docSecretValue, map[string]any{"name": n}); len(v.Errors) > 0 {
+			t.Fatalf("%s listed but unreadable: %+v", n, v.Errors)
+		}
 	}
 }
