@@ -6,21 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"teamsecrets/localapi"
 )
 
-// openStore opens the local API's store in the data directory.
+// openStore opens the local API's store in the data directory as its
+// server: a new store (and master key) in a directory without one, and the
+// directory's lock for as long as the store is open.
 func openStore(dataDir string) (*localapi.Store, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, err
-	}
-	key, err := localapi.LoadMasterKey(dataDir)
-	if err != nil {
-		return nil, err
-	}
-	return localapi.OpenStore(dataDir, key)
+	return localapi.Open(dataDir, localapi.AsServer)
 }
 
 // parseInterspersed parses flags that may come before, between or after
@@ -57,7 +51,9 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	store, err := openStore(*dataDir)
+	// Beside a running server; never makes a store (a mistyped --data-dir
+	// is refused, saying so).
+	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
@@ -69,10 +65,11 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "store check":
-		if err := store.Check(ctx); err != nil {
+		r, err := store.Check(ctx)
+		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintln(stdout, "store ok")
+		fmt.Fprintf(stdout, "store ok: %s, %s, each opens with the master key\n", count(r.Teams, "team"), count(r.Values, "value"))
 	case "team create":
 		if len(positional) < 1 {
 			return fail(fmt.Errorf("team create needs a SLUG"))
@@ -137,6 +134,14 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(fmt.Errorf("unknown command %q", cmd))
 	}
 	return 0
+}
+
+// count is "1 team", "2 teams".
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // keyCreateHint adds to a refused user key what the operator can do: a key

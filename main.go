@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,10 +18,8 @@ import (
 
 	"teamsecrets/handlers"
 	"teamsecrets/localapi"
+	"teamsecrets/schema"
 )
-
-//go:embed schema.graphql
-var schemaSDL string
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
@@ -84,12 +81,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 				return err
 			}
 		}
-		unlock, err := localapi.LockDataDir(cfg.DataDir)
-		if err != nil {
-			return err
-		}
-		defer unlock()
-		store, err := openStore(cfg.DataDir)
+		store, err := openStore(cfg.DataDir) // holds the data directory's lock until closed
 		if err != nil {
 			return err
 		}
@@ -104,7 +96,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		}
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
-		api, err := localapi.NewServer(schemaSDL, store, version,
+		api, err := localapi.NewServer(schema.SDL, store, version,
 			localapi.WithLimits(limits), localapi.WithTrustProxy(cfg.TrustProxy))
 		if err != nil {
 			return err

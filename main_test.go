@@ -272,7 +272,7 @@ func readSync(b *bytes.Buffer) string {
 }
 
 func TestAdminCommands(t *testing.T) {
-	dir := t.TempDir()
+	dir := serverMadeStore(t) // admin commands need a store the server made
 	cmd := func(args ...string) (string, int) {
 		var out bytes.Buffer
 		code := run(context.Background(), append(args, "--data-dir", dir), &out, &out)
@@ -322,7 +322,7 @@ func TestAdminCommands(t *testing.T) {
 // of issue 9, where a READ_ONLY_USER key demoted alice's USER key and a later
 // TENANT_ADMIN key let the read-only one read values).
 func TestAdminKeyCreateKeepsMemberships(t *testing.T) {
-	dir := t.TempDir()
+	dir := serverMadeStore(t) // admin commands need a store the server made
 	cmd := func(args ...string) (string, int) {
 		var out bytes.Buffer
 		code := run(context.Background(), append(args, "--data-dir", dir), &out, &out)

@@ -12,6 +12,7 @@ import (
 
 	"teamsecrets/cloud"
 	"teamsecrets/handlers"
+	"teamsecrets/keyfile"
 )
 
 // SessionKeysEnv names the comma-separated session keys, newest first.
@@ -44,9 +45,9 @@ func loadSessionKeys(dataDir string) ([][]byte, error) {
 		return splitKeys(v, SessionKeysEnv)
 	}
 	path := filepath.Join(dataDir, "session.keys")
-	b, err := os.ReadFile(path)
+	text, err := keyfile.Read(path)
 	if err == nil {
-		return splitKeys(string(b), path)
+		return splitKeys(text, path)
 	}
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
@@ -57,7 +58,9 @@ func loadSessionKeys(dataDir string) ([][]byte, error) {
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	key := base64.RawURLEncoding.EncodeToString(raw)
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+	if err := keyfile.Create(path, key); errors.Is(err, os.ErrExist) {
+		return loadSessionKeys(dataDir) // another process made it first
+	} else if err != nil {
 		return nil, err
 	}
 	return [][]byte{[]byte(key)}, nil

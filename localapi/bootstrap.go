@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+
+	"teamsecrets/localapi/store"
 )
 
 // BootstrapKeyEnv names the environment variable that sets the first
@@ -30,15 +32,12 @@ func Bootstrap(ctx context.Context, s *Store, givenKey string) (key string, crea
 	if err := s.AddMember(ctx, t.Slug, RoleTenantAdmin, "admin"); err != nil {
 		return "", false, err
 	}
-	var userID string
-	if err := s.read.QueryRowContext(ctx, `SELECT id FROM user WHERE username = 'admin'`).Scan(&userID); err != nil {
-		return "", false, err
-	}
 	key = givenKey
 	if key == "" {
 		key = newAPIKey()
 	}
-	if err := s.importKey(ctx, key, t.ID, RoleTenantAdmin, userID); err != nil {
+	// The key of user admin, who is TENANT_ADMIN of the team just made.
+	if err := s.backend.CreateKey(ctx, store.NewKey{Hash: hashKey(key), Tenant: t, Role: RoleTenantAdmin, Username: "admin"}); err != nil {
 		return "", false, fmt.Errorf("store bootstrap key: %w", err)
 	}
 	return key, true, nil

@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -9,14 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 )
-
-// MasterKeyEnv names the environment variable that may hold the base64
-// 32-byte key for values at rest.
-const MasterKeyEnv = "TEAMSECRETS_MASTER_KEY"
 
 // sealer encrypts secret values with AES-256-GCM. The team id and the secret
 // name are bound as additional data, so a ciphertext copied to another row
@@ -52,57 +46,39 @@ func (s *sealer) seal(tenantID, name string, plaintext []byte) ([]byte, error) {
 }
 
 func (s *sealer) open(tenantID, name string, sealed []byte) ([]byte, error) {
+	return s.openAD(sealed, additionalData(tenantID, name))
+}
+
+func (s *sealer) openAD(sealed, ad []byte) ([]byte, error) {
 	n := s.aead.NonceSize()
 	if len(sealed) < n {
 		return nil, errors.New("sealed value too short")
 	}
-	return s.aead.Open(nil, sealed[:n], sealed[n:], additionalData(tenantID, name))
+	return s.aead.Open(nil, sealed[:n], sealed[n:], ad)
 }
 
-// LoadMasterKey returns the master key from the environment (base64) or from
-// dataDir/master.key, creating that file with mode 0600 on first use.
-func LoadMasterKey(dataDir string) ([]byte, error) {
-	if v := strings.TrimSpace(os.Getenv(MasterKeyEnv)); v != "" {
-		key, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(key) != 32 {
-			return nil, fmt.Errorf("%s must be base64 of 32 bytes", MasterKeyEnv)
-		}
-		return key, nil
+// The key check is a known text sealed under the master key when the store
+// gets it. Its additional data holds no NUL byte, so it is never the
+// additional data of a secret (team id, NUL, name): the check cannot be
+// moved into a secret's row or the other way round.
+var (
+	keyCheckAD   = []byte("teamsecrets master key check")
+	keyCheckText = []byte("teamsecrets master key check, version 1")
+)
+
+// sealCheck seals the key check.
+func (s *sealer) sealCheck() ([]byte, error) {
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
 	}
-	return loadOrCreateKeyFile(filepath.Join(dataDir, "master.key"))
+	return s.aead.Seal(nonce, nonce, keyCheckText, keyCheckAD), nil
 }
 
-// loadOrCreateKeyFile reads a base64 32-byte key, or writes a new random one
-// with mode 0600 when the file does not exist.
-func loadOrCreateKeyFile(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key, derr := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
-		if derr != nil || len(key) != 32 {
-			return nil, fmt.Errorf("%s: not a base64 32-byte key", path)
-		}
-		return key, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n"); err != nil {
-		f.Close()
-		return nil, err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return key, f.Close()
+// opensCheck reports whether sealed is a key check sealed under this key.
+func (s *sealer) opensCheck(sealed []byte) bool {
+	plain, err := s.openAD(sealed, keyCheckAD)
+	return err == nil && bytes.Equal(plain, keyCheckText)
 }
 
 // hashKey is how API keys are stored. Keys are 256-bit random strings, so a

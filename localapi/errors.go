@@ -1,6 +1,13 @@
 package localapi
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"teamsecrets/localapi/store"
+)
 
 // Error codes in extensions.code, as Prefect Cloud sends them.
 const (
@@ -35,4 +42,21 @@ var (
 	errNotMember       = errorf(CodeForbidden, "Forbidden: this API key has no membership in the requested team")
 	errReadOnly        = errorf(CodeForbidden, "Forbidden: this API key is read-only in this team and cannot change secrets")
 	errInternal        = errorf(CodeAPIError, "Internal error; the server log has details")
+	errStorageFull     = errorf(CodeAPIError, "The server's storage is full: nothing was changed. Its operator must free disk space")
 )
+
+// internal is the one way a store failure reaches a client: logged, and
+// answered "Internal error", or that the storage is full (the operator
+// must act; the caller can only retry later). A request that was over
+// already (deadline, client gone) failed for that reason: nothing to log.
+func internal(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return errRequestOver(ctx)
+	}
+	if errors.Is(err, store.ErrFull) {
+		slog.ErrorContext(ctx, what+": storage is full; free disk space", "err", err)
+		return errStorageFull
+	}
+	slog.ErrorContext(ctx, what, "err", err)
+	return errInternal
+}

@@ -60,7 +60,7 @@ func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c 
 	id, err := identify(ctx)
 	var names []string
 	if err == nil {
-		names, err = s.store.SecretNames(ctx, id.TenantID)
+		names, err = s.values.names(ctx, id.TenantID)
 		if err != nil {
 			err = internal(ctx, "list secret names", err)
 		}

@@ -3,8 +3,8 @@ package localapi
 import (
 	"context"
 	"errors"
-	"log/slog"
 
+	"teamsecrets/localapi/store"
 	"teamsecrets/rules"
 )
 
@@ -12,20 +12,13 @@ import (
 const MaxValueBytes = rules.MaxValueBytes
 
 // resolver is the root of the GraphQL schema (query_root and mutation_root).
+// It sees values through the vault (sealed below it) and who is who through
+// the directory.
 type resolver struct {
-	store   *Store
+	values  *vault
+	dir     store.Directory
 	version string
 	limits  Limits
-}
-
-// internal logs a store failure and answers "Internal error", unless the
-// request was over already (deadline, client gone): that is no failure.
-func internal(ctx context.Context, what string, err error) error {
-	if ctx.Err() != nil {
-		return errRequestOver(ctx)
-	}
-	slog.ErrorContext(ctx, what, "err", err)
-	return errInternal
 }
 
 func (r *resolver) SecretNames(ctx context.Context) ([]string, error) {
@@ -33,7 +26,7 @@ func (r *resolver) SecretNames(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	names, err := r.store.SecretNames(ctx, id.TenantID)
+	names, err := r.values.names(ctx, id.TenantID)
 	if err != nil {
 		return nil, internal(ctx, "list secret names", err)
 	}
@@ -61,8 +54,8 @@ func (r *resolver) SecretValue(ctx context.Context, args struct{ Name string }) 
 		// Read-only keys and members see names only.
 		return nil, errorf(CodeForbidden, "Forbidden: this API key is read-only in this team and cannot read secret values")
 	}
-	v, err := r.store.SecretValue(ctx, id.TenantID, args.Name)
-	if errors.Is(err, ErrNotFound) {
+	v, err := r.values.value(ctx, id.TenantID, args.Name)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, errorf(CodeAPIError, "%s", NoValueMessage)
 	}
 	if err != nil {
@@ -109,7 +102,7 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 	if len(value) > MaxValueBytes {
 		return nil, errorf(CodeBadUserInput, "Invalid value: larger than the %d KiB limit", MaxValueBytes>>10)
 	}
-	exists, err := r.store.SecretExists(ctx, id.TenantID, name)
+	exists, err := r.values.exists(ctx, id.TenantID, name)
 	if err != nil {
 		return nil, internal(ctx, "check secret", err)
 	}
@@ -119,7 +112,7 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 		if err := rules.ValidateName(name); err != nil {
 			return nil, errorf(CodeBadUserInput, "Invalid secret name: %v", err)
 		}
-		n, err := r.store.SecretCount(ctx, id.TenantID)
+		n, err := r.values.count(ctx, id.TenantID)
 		if err != nil {
 			return nil, internal(ctx, "count secrets", err)
 		}
@@ -127,7 +120,7 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 			return nil, errorf(CodeBadUserInput, "Team is full: it holds %d secrets, the most this server allows per team; delete some first", r.limits.MaxSecrets)
 		}
 	}
-	if err := r.store.PutSecret(ctx, id.TenantID, name, value); err != nil {
+	if err := r.values.put(ctx, id.TenantID, name, value); err != nil {
 		return nil, internal(ctx, "set secret", err)
 	}
 	return &successPayload{ok: true}, nil
@@ -144,7 +137,7 @@ func (r *resolver) DeleteSecret(ctx context.Context, args struct{ Input struct{ 
 	if !id.canWrite() {
 		return nil, errReadOnly
 	}
-	found, err := r.store.DeleteSecret(ctx, id.TenantID, args.Input.Name)
+	found, err := r.values.delete(ctx, id.TenantID, args.Input.Name)
 	if err != nil {
 		return nil, internal(ctx, "delete secret", err)
 	}
@@ -258,13 +251,13 @@ func page[T any](items []T, offset, limit *int32) []T {
 // callerTenants are the teams the caller belongs to, by slug.
 func (r *resolver) callerTenants(ctx context.Context, id identity) ([]Tenant, error) {
 	if id.UserID == "" {
-		t, err := r.store.tenantByID(ctx, id.TenantID)
+		t, err := r.dir.TenantByID(ctx, id.TenantID)
 		if err != nil {
 			return nil, err
 		}
 		return []Tenant{t}, nil
 	}
-	_, ms, err := r.store.user(ctx, id.UserID, id.DefaultTenantID)
+	_, ms, err := r.dir.User(ctx, id.UserID, id.DefaultTenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -330,7 +323,7 @@ func (r *resolver) User(ctx context.Context, args userArgs) ([]*userResolver, er
 	if w := args.Where; w != nil && w.ID != nil && w.ID.Eq != nil && string(*w.ID.Eq) != id.UserID {
 		return []*userResolver{}, nil
 	}
-	u, ms, err := r.store.user(ctx, id.UserID, id.DefaultTenantID)
+	u, ms, err := r.dir.User(ctx, id.UserID, id.DefaultTenantID)
 	if err != nil {
 		return nil, internal(ctx, "load user", err)
 	}

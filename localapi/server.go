@@ -12,6 +12,7 @@ import (
 	graphql "github.com/graph-gophers/graphql-go"
 	gqlerrors "github.com/graph-gophers/graphql-go/errors"
 
+	"teamsecrets/localapi/store"
 	"teamsecrets/ratelimit"
 )
 
@@ -21,7 +22,8 @@ const MaxRequestBytes = 1 << 20
 // Server answers the Cloud GraphQL API over HTTP.
 type Server struct {
 	schema       *graphql.Schema
-	store        *Store
+	values       *vault
+	dir          store.Directory
 	docs         docCache
 	limits       Limits
 	trustProxy   bool
@@ -43,15 +45,16 @@ func WithTrustProxy(trust bool) Option { return func(s *Server) { s.trustProxy =
 // WithClock sets the clock of the authentication limit (tests).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
-// NewServer parses the schema (schema.graphql) and binds it to the store.
-func NewServer(schemaSDL string, store *Store, version string, opts ...Option) (*Server, error) {
-	s := &Server{store: store, limits: DefaultLimits()}
+// NewServer parses the schema (schema.graphql, package schema's SDL) and
+// binds it to the store.
+func NewServer(schemaSDL string, st *Store, version string, opts ...Option) (*Server, error) {
+	s := &Server{values: st.vault, dir: st.backend, limits: DefaultLimits()}
 	for _, o := range opts {
 		o(s)
 	}
 	s.limits = s.limits.withDefaults()
 	s.authFailures = newAuthFailures(s.limits, s.now)
-	schema, err := graphql.ParseSchema(schemaSDL, &resolver{store: store, version: version, limits: s.limits},
+	schema, err := graphql.ParseSchema(schemaSDL, &resolver{values: s.values, dir: s.dir, version: version, limits: s.limits},
 		graphql.UseFieldResolvers(),
 		graphql.MaxDepth(s.limits.MaxDepth),
 		graphql.MaxQueryLength(s.limits.MaxQueryBytes),
@@ -157,7 +160,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &caller{
-		store:        s.store,
+		dir:          s.dir,
 		key:          bearerKey(r.Header.Get("Authorization")),
 		tenantHeader: r.Header.Get("X-PREFECT-TENANT-ID"),
 	}

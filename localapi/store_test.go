@@ -3,6 +3,7 @@ package localapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,13 +99,18 @@ func TestWrongMasterKeyCannotReadValues(t *testing.T) {
 	env.Store.Close()
 	wrong := bytes.Repeat([]byte{9}, 32)
 	st, err := localapi.OpenStore(env.DataDir, wrong)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil {
+		// Opening under the wrong key is refused (see open_test.go); had it
+		// opened, the value must still not decrypt.
+		defer st.Close()
+		team, _ := st.TenantBySlug(t.Context(), "default")
+		if _, err := st.SecretValue(t.Context(), team.ID, "A"); err == nil {
+			t.Fatal("value decrypted under the wrong master key")
+		}
+		t.Fatal("the store opened under the wrong master key")
 	}
-	defer st.Close()
-	team, _ := st.TenantBySlug(t.Context(), "default")
-	if _, err := st.SecretValue(t.Context(), team.ID, "A"); err == nil {
-		t.Fatal("value decrypted under the wrong master key")
+	if !errors.Is(err, localapi.ErrWrongMasterKey) {
+		t.Fatalf("open under the wrong master key: %v", err)
 	}
 }
 

@@ -9,24 +9,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
 	"teamsecrets/localapi"
+	"teamsecrets/schema"
 )
 
-// Schema returns the repository's schema.graphql.
-func Schema(tb testing.TB) string {
-	tb.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "schema.graphql"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
-}
+// Schema returns the repository's schema.graphql (package schema embeds it).
+func Schema(testing.TB) string { return schema.SDL }
 
 // Env is a running local API with a bootstrapped "default" team.
 type Env struct {
@@ -38,7 +28,8 @@ type Env struct {
 }
 
 // Start runs the local API until the test ends, with opts (limits) if
-// given.
+// given. Its store is opened as a server's is (it holds its temporary data
+// directory's lock and keeps names in memory).
 func Start(tb testing.TB, opts ...localapi.Option) *Env {
 	tb.Helper()
 	dir := tb.TempDir()

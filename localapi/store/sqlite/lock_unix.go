@@ -1,6 +1,6 @@
 //go:build unix
 
-package localapi
+package sqlite
 
 import (
 	"fmt"
@@ -10,8 +10,9 @@ import (
 )
 
 // LockDataDir takes an exclusive lock on the data directory for as long as
-// the process serves it: the store's name cache relies on being the only
-// writer of secrets. The lock goes with the process, even on SIGKILL.
+// the process serves it: the name cache (store.WithNameCache) relies on its
+// owner being the only writer of secrets. The lock goes with the process,
+// even on SIGKILL.
 func LockDataDir(dir string) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err

@@ -3,18 +3,23 @@ package localapi
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"sync"
 
 	"github.com/google/uuid"
+
+	"teamsecrets/localapi/store"
 )
+
+// Authentication: who sent a request, and with what role it acts in which
+// team. The key is looked up by its hash in the directory (the store's
+// store.Directory side); nothing else of the store is needed here.
 
 // caller is who sent a request, worked out on first use so queries that
 // need no key (api) cost nothing, and every resolver in one request shares
 // the answer.
 type caller struct {
-	store        *Store
+	dir          store.Directory
 	key          string
 	tenantHeader string
 
@@ -65,16 +70,12 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 	if c.key == "" {
 		return identity{}, errUnauthenticated
 	}
-	k, err := c.store.keyByHash(ctx, hashKey(c.key))
-	if errors.Is(err, ErrNotFound) {
+	k, err := c.dir.KeyByHash(ctx, hashKey(c.key))
+	if errors.Is(err, store.ErrNotFound) {
 		return identity{}, errUnauthenticated
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return identity{}, errRequestOver(ctx) // the client left or time ran out: nothing to log
-		}
-		slog.ErrorContext(ctx, "look up api key", "err", err)
-		return identity{}, errInternal
+		return identity{}, internal(ctx, "look up api key", err)
 	}
 	id := identity{UserID: k.UserID, TenantID: k.TenantID, DefaultTenantID: k.TenantID, Role: k.Role}
 	if c.tenantHeader != "" {
@@ -93,13 +94,12 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 	}
 	// A user key acts with its own role, never more than the user's
 	// membership in the team of this request.
-	role, err := c.store.membershipRole(ctx, k.UserID, id.TenantID)
-	if errors.Is(err, ErrNotFound) {
+	role, err := c.dir.MembershipRole(ctx, k.UserID, id.TenantID)
+	if errors.Is(err, store.ErrNotFound) {
 		return identity{}, errNotMember
 	}
 	if err != nil {
-		slog.ErrorContext(ctx, "look up membership", "err", err)
-		return identity{}, errInternal
+		return identity{}, internal(ctx, "look up membership", err)
 	}
 	id.Role = lesserRole(k.Role, role)
 	return id, nil

@@ -1,0 +1,190 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"teamsecrets/localapi/store"
+	"teamsecrets/localapi/store/sqlite"
+)
+
+// Mode says who opens a data directory.
+type Mode int
+
+const (
+	// AsServer is the API server: it makes a new store (and master key) in
+	// a directory that holds none, takes the directory's lock for as long as
+	// the store is open (one server per directory), and, as the only writer
+	// of secrets, keeps their names in memory.
+	AsServer Mode = iota + 1
+	// AsAdmin is an admin command (team, key, member, store): it runs beside
+	// a server, and is refused a directory that holds no store, so a typo in
+	// --data-dir creates nothing.
+	AsAdmin
+)
+
+// Refusals when opening a store: the operator must act (their messages say
+// how). Test with errors.Is.
+var (
+	// ErrNoStore: an admin command was pointed at a directory that holds
+	// no store.
+	ErrNoStore = errors.New("no store in the data directory")
+	// ErrDatabaseMissing: the master key file is there, the database is
+	// missing or empty: the store was lost, and a new one must not quietly
+	// replace it.
+	ErrDatabaseMissing = errors.New("database missing while a master key exists")
+	// ErrMasterKeyMissing: the store exists, and neither master.key nor
+	// TEAMSECRETS_MASTER_KEY is there.
+	ErrMasterKeyMissing = errors.New("master key missing")
+	// ErrWrongMasterKey: the master key is not the one the store's values
+	// were sealed with.
+	ErrWrongMasterKey = errors.New("wrong master key")
+)
+
+// refusal is one of the errors above with its full message.
+type refusal struct {
+	kind error
+	msg  string
+}
+
+func (r *refusal) Error() string { return r.msg }
+func (r *refusal) Unwrap() error { return r.kind }
+
+func refuseOpen(kind error, format string, args ...any) error {
+	return &refusal{kind: kind, msg: fmt.Sprintf(format, args...)}
+}
+
+// Open opens the store in dataDir as mode says, its master key from
+// TEAMSECRETS_MASTER_KEY or dataDir/master.key, and refuses what would lose
+// or hide data:
+//
+//   - a database missing or empty (0 bytes) while master.key exists
+//     (ErrDatabaseMissing);
+//   - a store with data whose master key is gone (ErrMasterKeyMissing);
+//     a new key is made only for a new store;
+//   - a master key that does not open the store's key check, or, for a
+//     store made before the key check, any of its values
+//     (ErrWrongMasterKey);
+//   - for AsAdmin, a directory without a store (ErrNoStore).
+func Open(dataDir string, mode Mode) (*Store, error) {
+	return open(dataDir, mode, func(isNew bool) (masterKey, error) {
+		return loadMasterKey(dataDir, isNew && mode == AsServer)
+	})
+}
+
+// OpenStore opens, as its server, the store in dataDir (making it if
+// there is none) with a master key given by the caller (tests, tools).
+func OpenStore(dataDir string, key []byte) (*Store, error) {
+	return open(dataDir, AsServer, func(bool) (masterKey, error) {
+		return masterKey{key: key, source: "OpenStore's argument"}, nil
+	})
+}
+
+func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
+	if mode != AsServer && mode != AsAdmin {
+		return nil, fmt.Errorf("open store: unknown mode %d", mode)
+	}
+	holds, err := sqlite.Holds(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if !holds {
+		if keyPath := filepath.Join(dataDir, MasterKeyFile); fileExists(keyPath) {
+			return nil, refuseOpen(ErrDatabaseMissing,
+				"the database %s is missing or empty (0 bytes), but the master key %s exists: the store was lost or moved, "+
+					"and a new one would start without its teams, keys and secrets. Restore %[1]s from your backup; "+
+					"to start a new, empty store instead, move master.key out of %[3]s first",
+				filepath.Join(dataDir, sqlite.DBFile), keyPath, dataDir)
+		}
+		if mode == AsAdmin {
+			return nil, refuseOpen(ErrNoStore,
+				"%s holds no Team Secrets store (no %s there): check --data-dir or TEAMSECRETS_DATA_DIR. "+
+					"Only the server (`teamsecrets` or `teamsecrets api`) makes a new store",
+				dataDir, sqlite.DBFile)
+		}
+	}
+	b, err := sqlite.Open(dataDir, sqlite.Options{Create: mode == AsServer, Own: mode == AsServer})
+	if err != nil {
+		return nil, err
+	}
+	s, err := newStore(context.Background(), b, dataDir, loadKey)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newStore puts the vault on a backend, once the master key is known to be
+// the store's: it opens the stored key check, or, on a store that has none
+// yet (new, or made before there was one), every value, and then stores
+// one. where names the store in messages.
+func newStore(ctx context.Context, b store.Backend, where string, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
+	check, err := b.KeyCheck(ctx)
+	hasCheck := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("read the master key check: %w", err)
+	}
+	isNew := false
+	if !hasCheck {
+		if isNew, err = b.Empty(ctx); err != nil {
+			return nil, err
+		}
+	}
+	mk, err := loadKey(isNew)
+	if err != nil {
+		return nil, err
+	}
+	seal, err := newSealer(mk.key)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", mk.source, err)
+	}
+	v := &vault{seal: seal, secrets: b}
+	if !hasCheck {
+		total, bad, _, err := v.openAll(ctx, 0)
+		if err != nil {
+			return nil, err
+		}
+		if bad > 0 {
+			return nil, wrongKey(mk, where, fmt.Sprintf("%d of its %d values do not open with it", bad, total))
+		}
+		sealed, err := seal.sealCheck()
+		if err != nil {
+			return nil, err
+		}
+		if err := b.InitKeyCheck(ctx, sealed); err != nil {
+			return nil, fmt.Errorf("store the master key check: %w", err)
+		}
+		// Read back: a process opening the store at the same time with
+		// another key may have stored its check first.
+		if check, err = b.KeyCheck(ctx); err != nil {
+			return nil, fmt.Errorf("read the master key check: %w", err)
+		}
+	}
+	if !seal.opensCheck(check) {
+		return nil, wrongKey(mk, where, "it does not open the store's key check")
+	}
+	return &Store{backend: b, vault: v}, nil
+}
+
+// wrongKey says which key was used and what to do.
+func wrongKey(mk masterKey, where, why string) error {
+	do := fmt.Sprintf("restore %s from your backup, or set %s to the store's key", MasterKeyFile, MasterKeyEnv)
+	if mk.source == MasterKeyEnv {
+		do = fmt.Sprintf("set %s to the store's key, or unset it to use %s (restore that from your backup if it is gone)",
+			MasterKeyEnv, MasterKeyFile)
+	}
+	return refuseOpen(ErrWrongMasterKey,
+		"the master key from %s is not the key of the store in %s (%s): %s. No value was served or written",
+		mk.source, where, why, do)
+}
+
+func masterKeyMissing(dataDir string) error {
+	return refuseOpen(ErrMasterKeyMissing,
+		"the store in %s exists, but its master key is missing: no %s there and %s is not set. "+
+			"Without it no value can be read, so no new key is made: restore %[2]s from your backup into %[1]s, "+
+			"or set %[3]s to the store's key",
+		dataDir, MasterKeyFile, MasterKeyEnv)
+}

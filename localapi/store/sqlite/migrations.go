@@ -1,0 +1,75 @@
+package sqlite
+
+import "fmt"
+
+// migrations run in order; PRAGMA user_version records how many have run.
+// Append only: a store created by an older version runs the rest on open.
+var migrations = []string{
+	`CREATE TABLE tenant (
+		id TEXT PRIMARY KEY,
+		slug TEXT NOT NULL UNIQUE,
+		name TEXT NOT NULL,
+		created_at TEXT NOT NULL
+	);
+	CREATE TABLE user (
+		id TEXT PRIMARY KEY,
+		username TEXT NOT NULL UNIQUE,
+		email TEXT NOT NULL DEFAULT '',
+		created_at TEXT NOT NULL
+	);
+	CREATE TABLE membership (
+		id TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL REFERENCES user(id),
+		tenant_id TEXT NOT NULL REFERENCES tenant(id),
+		role TEXT NOT NULL,
+		UNIQUE (user_id, tenant_id)
+	);
+	CREATE TABLE api_key (
+		id TEXT PRIMARY KEY,
+		hash TEXT NOT NULL UNIQUE,
+		user_id TEXT REFERENCES user(id),
+		tenant_id TEXT NOT NULL REFERENCES tenant(id),
+		role TEXT NOT NULL,
+		created_at TEXT NOT NULL
+	);
+	CREATE TABLE secret (
+		tenant_id TEXT NOT NULL REFERENCES tenant(id),
+		name TEXT NOT NULL,
+		sealed BLOB NOT NULL,
+		updated_at TEXT NOT NULL,
+		PRIMARY KEY (tenant_id, name)
+	) WITHOUT ROWID;
+	-- The list order: case-insensitive, then exact, so the UI need not sort.
+	CREATE INDEX secret_by_folded_name ON secret (tenant_id, name COLLATE NOCASE, name);`,
+
+	// The master key check (name 'key_check': a sealed known value).
+	`CREATE TABLE meta (
+		name TEXT PRIMARY KEY,
+		value BLOB NOT NULL
+	) WITHOUT ROWID;`,
+}
+
+func (db *DB) migrate() error {
+	var version int
+	if err := db.write.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		return err
+	}
+	for i := version; i < len(migrations); i++ {
+		tx, err := db.write.Begin()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}

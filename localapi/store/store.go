@@ -1,0 +1,198 @@
+// Package store is what the local API needs of a storage backend, cut into
+// the small interfaces its parts use:
+//
+//   - Secrets keeps sealed values by team and name. It never sees a
+//     plaintext value: the vault above it (package localapi) seals before
+//     writing and opens after reading, so no SQL code handles plaintext.
+//   - Directory answers who an API key (by its hash) is and where it may act.
+//   - Admin is the operator's side: teams, members, keys, integrity checks.
+//   - KeyCheck holds the sealed known value that proves a master key is the
+//     one the store's values were sealed with.
+//
+// A Backend is all of them. Backends live in subpackages (sqlite today);
+// storetest is the suite every backend must pass. SQL, and anything else
+// dialect-specific (migrations, error codes, locks), stays inside a backend's
+// package.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Roles, as Prefect Cloud names them.
+const (
+	RoleTenantAdmin  = "TENANT_ADMIN"
+	RoleUser         = "USER"
+	RoleReadOnlyUser = "READ_ONLY_USER"
+)
+
+// ValidRole reports whether r is one of the three roles.
+func ValidRole(r string) bool {
+	return r == RoleTenantAdmin || r == RoleUser || r == RoleReadOnlyUser
+}
+
+// RoleRank orders the roles: TENANT_ADMIN > USER > READ_ONLY_USER. Anything
+// else ranks 0, below every role.
+func RoleRank(r string) int {
+	switch r {
+	case RoleTenantAdmin:
+		return 3
+	case RoleUser:
+		return 2
+	case RoleReadOnlyUser:
+		return 1
+	}
+	return 0
+}
+
+// Errors a backend returns; callers test them with errors.Is.
+var (
+	// ErrNotFound: the row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: a team with this slug exists already.
+	ErrExists = errors.New("already exists")
+	// ErrNotMember: a user key was asked for a user who is not a member of
+	// the team (creating a key never creates a membership).
+	ErrNotMember = errors.New("not a member")
+	// ErrAboveMembership: a user key was asked for a role above its user's
+	// membership role.
+	ErrAboveMembership = errors.New("a key cannot have more than its user's role")
+	// ErrFull: the backend's storage is full (SQLite's SQLITE_FULL: the disk,
+	// or the database's size cap). Nothing was written.
+	ErrFull = errors.New("storage is full")
+)
+
+// NotMember is the error for a user who is not a member of team t: one
+// wording for every backend.
+func NotMember(username string, t Tenant) error {
+	return fmt.Errorf("user %q is %w of team %q", username, ErrNotMember, t.Slug)
+}
+
+// AboveMembership is the error for a key role above the user's membership
+// role memberRole in team t.
+func AboveMembership(username, memberRole string, t Tenant) error {
+	return fmt.Errorf("%w: user %q is %s in team %q", ErrAboveMembership, username, memberRole, t.Slug)
+}
+
+// Tenant is a team.
+type Tenant struct {
+	ID, Slug, Name string
+}
+
+// Membership ties a user to a team with a role.
+type Membership struct {
+	ID     string
+	Tenant Tenant
+	Role   string
+}
+
+// User owns API keys and has memberships.
+type User struct {
+	ID, Username, Email string
+	DefaultMembershipID string
+}
+
+// Key is a stored API key (known by its hash) and what it may do.
+type Key struct {
+	ID       string
+	UserID   string // empty for a team-scoped service key
+	TenantID string // the default team
+	// Role is the key's own role. A service key acts with it in its team; a
+	// user key acts with the lesser of it and the user's membership role in
+	// the team of the request.
+	Role string
+}
+
+// NewKey is a key to store: its hash (never the key), team, role and, for
+// a user key, the user's name.
+type NewKey struct {
+	Hash     string
+	Tenant   Tenant
+	Role     string
+	Username string // empty: a service key of Tenant
+}
+
+// Sealed is one stored value as the backend holds it.
+type Sealed struct {
+	TenantID, Name string
+	Value          []byte // sealed: nonce and ciphertext
+}
+
+// Secrets keeps sealed values by team and name.
+type Secrets interface {
+	// SecretNames lists a team's names, ASCII case-insensitively ordered,
+	// ties by bytes. The slice may be shared: callers must not modify it.
+	SecretNames(ctx context.Context, tenantID string) ([]string, error)
+	SecretExists(ctx context.Context, tenantID, name string) (bool, error)
+	SecretCount(ctx context.Context, tenantID string) (int, error)
+	// SealedSecret returns a value's sealed bytes, or ErrNotFound.
+	SealedSecret(ctx context.Context, tenantID, name string) ([]byte, error)
+	// EachSealed calls fn for every value of every team (checks only: it
+	// reads everything).
+	EachSealed(ctx context.Context, fn func(Sealed) error) error
+
+	// PutSealed creates or replaces a value atomically; it is durable when
+	// PutSealed returns.
+	PutSealed(ctx context.Context, tenantID, name string, sealed []byte) error
+	// PutSealedMany creates or replaces many values of one team: all or none.
+	PutSealedMany(ctx context.Context, tenantID string, sealed map[string][]byte) error
+	// DeleteSecret removes a value; it reports whether one was there.
+	DeleteSecret(ctx context.Context, tenantID, name string) (bool, error)
+}
+
+// Directory answers who a key is and where it may act.
+type Directory interface {
+	// KeyByHash finds a key by the SHA-256 of its text, or ErrNotFound.
+	KeyByHash(ctx context.Context, hash string) (Key, error)
+	// MembershipRole is a user's role in a team, or ErrNotFound.
+	MembershipRole(ctx context.Context, userID, tenantID string) (string, error)
+	TenantByID(ctx context.Context, id string) (Tenant, error)
+	// User returns a user and their memberships ordered by team slug;
+	// DefaultMembershipID is the membership in defaultTenantID.
+	User(ctx context.Context, userID, defaultTenantID string) (User, []Membership, error)
+}
+
+// Admin is the operator's side. Arguments are checked by the caller (slug
+// and role rules); a backend enforces what needs a transaction.
+type Admin interface {
+	// Empty reports whether there is no team yet.
+	Empty(ctx context.Context) (bool, error)
+	// CreateTenant adds a team, or fails with ErrExists for a taken slug.
+	CreateTenant(ctx context.Context, t Tenant) error
+	// Tenants lists all teams by slug.
+	Tenants(ctx context.Context) ([]Tenant, error)
+	// TenantBySlug finds a team, or ErrNotFound.
+	TenantBySlug(ctx context.Context, slug string) (Tenant, error)
+	// AddMember gives a user (created if needed) a role in a team, or
+	// changes the role of their membership. The one way memberships change.
+	AddMember(ctx context.Context, t Tenant, role, username string) error
+	// MemberRole is a user's membership role in a team (NotMember if none).
+	MemberRole(ctx context.Context, t Tenant, username string) (string, error)
+	// CreateKey stores a key. A user key's user must be a member of the team
+	// (NotMember) with at least the key's role (AboveMembership), checked in
+	// the same transaction as the insert. It never changes a membership.
+	CreateKey(ctx context.Context, k NewKey) error
+	// Check verifies the storage itself (not the values: the vault does).
+	Check(ctx context.Context) error
+}
+
+// KeyCheck keeps one sealed known value, written when the store gets its
+// master key: a wrong key fails to open it.
+type KeyCheck interface {
+	// KeyCheck returns the sealed check, or ErrNotFound before there is one.
+	KeyCheck(ctx context.Context) ([]byte, error)
+	// InitKeyCheck stores sealed unless a check is stored already (then it
+	// changes nothing: the caller reads the check back and verifies it).
+	InitKeyCheck(ctx context.Context, sealed []byte) error
+}
+
+// Backend is a whole store.
+type Backend interface {
+	Secrets
+	Directory
+	Admin
+	KeyCheck
+	Close() error
+}

@@ -1,0 +1,85 @@
+package localapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"teamsecrets/localapi/store"
+)
+
+// vault is where values are sealed and opened: above the backend, which
+// stores and returns sealed bytes only. Nothing below it sees a plaintext
+// value.
+type vault struct {
+	seal    *sealer
+	secrets store.Secrets
+}
+
+// names lists a team's secret names (a shared slice: do not modify).
+func (v *vault) names(ctx context.Context, tenantID string) ([]string, error) {
+	return v.secrets.SecretNames(ctx, tenantID)
+}
+
+func (v *vault) exists(ctx context.Context, tenantID, name string) (bool, error) {
+	return v.secrets.SecretExists(ctx, tenantID, name)
+}
+
+func (v *vault) count(ctx context.Context, tenantID string) (int, error) {
+	return v.secrets.SecretCount(ctx, tenantID)
+}
+
+// value opens one value (its JSON), or store.ErrNotFound.
+func (v *vault) value(ctx context.Context, tenantID, name string) (json.RawMessage, error) {
+	sealed, err := v.secrets.SealedSecret(ctx, tenantID, name)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := v.seal.open(tenantID, name, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("decrypt secret: %w", err)
+	}
+	return json.RawMessage(plain), nil
+}
+
+// put seals and stores a value (its JSON) atomically and durably.
+func (v *vault) put(ctx context.Context, tenantID, name string, value json.RawMessage) error {
+	sealed, err := v.seal.seal(tenantID, name, value)
+	if err != nil {
+		return err
+	}
+	return v.secrets.PutSealed(ctx, tenantID, name, sealed)
+}
+
+// putMany seals and stores many values of one team: all or none.
+func (v *vault) putMany(ctx context.Context, tenantID string, values map[string]json.RawMessage) error {
+	sealed := make(map[string][]byte, len(values))
+	for name, value := range values {
+		s, err := v.seal.seal(tenantID, name, value)
+		if err != nil {
+			return err
+		}
+		sealed[name] = s
+	}
+	return v.secrets.PutSealedMany(ctx, tenantID, sealed)
+}
+
+func (v *vault) delete(ctx context.Context, tenantID, name string) (bool, error) {
+	return v.secrets.DeleteSecret(ctx, tenantID, name)
+}
+
+// openAll opens every stored value, dropping each at once, and counts
+// them and those that do not open; it names the first keepNames of those.
+func (v *vault) openAll(ctx context.Context, keepNames int) (total, bad int, named []store.Sealed, err error) {
+	err = v.secrets.EachSealed(ctx, func(s store.Sealed) error {
+		total++
+		if _, err := v.seal.open(s.TenantID, s.Name, s.Value); err != nil {
+			bad++
+			if len(named) < keepNames {
+				named = append(named, store.Sealed{TenantID: s.TenantID, Name: s.Name})
+			}
+		}
+		return nil
+	})
+	return total, bad, named, err
+}
