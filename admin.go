@@ -44,7 +44,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "data directory (TEAMSECRETS_DATA_DIR)")
+	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", defaultDataDir), "data directory (TEAMSECRETS_DATA_DIR)")
 	team := fs.String("team", "", "team slug")
 	role := fs.String("role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default: for key create --user the user's membership role, else USER)")
 	user := fs.String("user", "", "user name (key create: optional; without it the key is a team service key; the user must already be a member)")

@@ -17,9 +17,6 @@ import (
 // for the key itself: it would show in ps.
 const APIKeyEnv = "TEAMSECRETS_API_KEY"
 
-// defaultAPIURL is the local server's embedded API.
-const defaultAPIURL = "http://127.0.0.1:8080/graphql"
-
 // apiFlags are the flags `run` and `import` share.
 type apiFlags struct {
 	apiURL, keyFile, team string

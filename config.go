@@ -8,7 +8,16 @@ import (
 	"strconv"
 	"time"
 
+	"teamsecrets/handlers"
 	"teamsecrets/localapi"
+)
+
+// The command line's own defaults; the UI's come from
+// handlers.DefaultConfig and the local API's from localapi.
+const (
+	defaultAddr    = "127.0.0.1:8080"
+	defaultDataDir = "./data"
+	defaultAPIURL  = "http://" + defaultAddr + "/graphql" // the local server's embedded API, for run and import
 )
 
 // config is the server's configuration: flags with environment fallbacks.
@@ -24,6 +33,19 @@ type config struct {
 	MaxLifetime   time.Duration
 	APITimeout    time.Duration
 	MaxSecrets    int
+}
+
+// defaultConfig is every default of the server's flags.
+func defaultConfig() config {
+	ui := handlers.DefaultConfig()
+	return config{
+		Addr:        defaultAddr,
+		DataDir:     defaultDataDir,
+		IdleTimeout: ui.IdleTimeout,
+		MaxLifetime: ui.MaxLifetime,
+		APITimeout:  ui.APITimeout,
+		MaxSecrets:  localapi.DefaultMaxSecrets,
+	}
 }
 
 func envOr(name, def string) string {
@@ -62,15 +84,14 @@ func envDuration(name string, def time.Duration) time.Duration {
 // parseConfig reads flags for a command; every flag falls back to its
 // TEAMSECRETS_* environment variable.
 func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (config, error) {
-	var c config
+	c := defaultConfig()
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	defAddr := "127.0.0.1:8080"
-	fs.StringVar(&c.Addr, "addr", envOr("TEAMSECRETS_ADDR", defAddr), "where the server listens (TEAMSECRETS_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
+	fs.StringVar(&c.Addr, "addr", envOr("TEAMSECRETS_ADDR", c.Addr), "where the server listens (TEAMSECRETS_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", c.DataDir), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
 	fs.StringVar(&c.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
-	maxSecrets, err := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", localapi.DefaultMaxSecrets)
+	maxSecrets, err := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", c.MaxSecrets)
 	if err != nil {
 		return c, err
 	}
@@ -79,9 +100,9 @@ func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (con
 	if withUI {
 		fs.StringVar(&c.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
 		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here (TEAMSECRETS_SECURE_COOKIES)")
-		fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", 30*time.Minute), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
-		fs.DurationVar(&c.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", 12*time.Hour), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
-		fs.DurationVar(&c.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", 10*time.Second), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
+		fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", c.IdleTimeout), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
+		fs.DurationVar(&c.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", c.MaxLifetime), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
+		fs.DurationVar(&c.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", c.APITimeout), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
 	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: teamsecrets %s[flags]\n\nFlags:\n", map[bool]string{true: "", false: name + " "}[withUI])
