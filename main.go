@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	_ "embed"
 	"errors"
 	"flag"
@@ -14,6 +15,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,8 +79,24 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		io.WriteString(w, "ok\n")
 	})
 
+	// Listen before anything is created: when the port is taken (or the
+	// certificate unusable), no store is made and no first key printed for
+	// a server that never ran.
+	ln, tlsConfig, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	var sessionKeys [][]byte
+	if withUI {
+		if sessionKeys, err = loadSessionKeys(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+
 	embedded := cfg.APIURL == ""
 	var apiTransport http.RoundTripper // nil: the network
+	hint := ""
 	if embedded {
 		if k := os.Getenv(localapi.BootstrapKeyEnv); k != "" {
 			if err := localapi.CheckChosenKey(k); err != nil {
@@ -102,6 +121,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 			fmt.Fprintf(stdout, "\nFirst start: created team \"default\" and a TENANT_ADMIN API key.\n"+
 				"It is shown only this once; store it now:\n\n    %s\n\n", key)
 		}
+		if !created {
+			hint = lostKeyHint(cfg.DataDir)
+		}
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
 		api, err := localapi.NewServer(schemaSDL, store, version,
@@ -112,12 +134,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		mux.Handle("/graphql", api)
 		apiTransport = localapi.Transport{Handler: api}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	scheme := "http"
-	if cfg.TLSCert != "" {
+	if tlsConfig != nil {
 		scheme = "https"
 	}
 	if withUI {
@@ -125,20 +143,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if embedded {
 			apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
 		}
-		ui, err := newUI(cfg, apiURL, apiTransport)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		mux.Handle("/", ui)
+		mux.Handle("/", newUI(cfg, sessionKeys, apiURL, apiTransport))
 		fmt.Fprintf(stdout, "Team Secrets: %s://%s/  (API: %s)\n", scheme, ln.Addr(), apiURL)
 	} else {
 		fmt.Fprintf(stdout, "Local secrets API: %s://%s/graphql\n", scheme, ln.Addr())
 	}
+	fmt.Fprint(stdout, hint)
 	slog.Info("listening", "addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 
 	srv := &http.Server{
 		Handler:           handlers.SecurityHeaders(mux, cfg.SecureCookies),
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -148,8 +163,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
 		} else {
 			errc <- srv.Serve(ln)
 		}
@@ -162,4 +177,41 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// listen binds --addr, with TLS's certificate loaded if one is set.
+func listen(cfg config) (net.Listener, *tls.Config, error) {
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--tls-cert and --tls-key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, nil, fmt.Errorf("%w: something else listens there; choose another address with --addr", err)
+	}
+	return ln, tlsConfig, err
+}
+
+// lostKeyHint says, on a start that found the store made, how to get an
+// admin key when the one printed on the first start is lost: that start
+// made user admin a TENANT_ADMIN of team default.
+func lostKeyHint(dataDir string) string {
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	return "Lost the API key printed on the first start? Make a new one (printed once) with:\n" +
+		"    teamsecrets key create --team default --role TENANT_ADMIN --user admin --data-dir " + shellQuote(dataDir) + "\n"
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters,
+// digits and a few safe punctuation marks.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
