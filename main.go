@@ -30,10 +30,34 @@ var schemaSDL string
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// shutdownTimeout bounds how long a stopping server waits for the
+// requests in flight.
+const shutdownTimeout = 10 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := shutdownContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// shutdownContext ends at the first SIGTERM, SIGINT or SIGHUP, and
+// context.Cause names the signal. Then the signals have their default
+// effect again: a second one stops the process at once. A signal the
+// process started with ignored (SIGHUP under nohup, SIGINT in a background
+// job) stays ignored.
+func shutdownContext() (context.Context, context.CancelFunc) {
+	sigs := []os.Signal{syscall.SIGTERM}
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -174,9 +198,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	slog.Info("shutting down", "cause", context.Cause(ctx).Error(), "wait_at_most", shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("stopped with requests unfinished after %s: %w", shutdownTimeout, err)
+	}
+	slog.Info("stopped")
+	return nil
 }
 
 // listen binds --addr, with TLS's certificate loaded if one is set.

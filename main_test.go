@@ -25,7 +25,10 @@ import (
 // runs main's run() with the given arguments.
 func TestMain(m *testing.M) {
 	if os.Getenv("TEAMSECRETS_CHILD") == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		ctx, stop := shutdownContext() // signals as main has them
+		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -36,15 +39,25 @@ const childAdminKey = "tsk_Zq7Lw2Vn9Rb4Xk8Tp1Hs6Gd3Jm5Fc0YaE"
 
 // child is the server running as a separate process.
 type child struct {
-	cmd *exec.Cmd
-	url string // base URL
+	cmd    *exec.Cmd
+	url    string // base URL
+	stderr *bytes.Buffer
 }
+
+// logs is what the child wrote to stderr so far.
+func (c *child) logs() string { return readSync(c.stderr) }
 
 var listenRE = regexp.MustCompile(`(https?://[0-9.:]+)/`)
 
 func startChild(t *testing.T, dataDir string, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	return startChildCmd(t, exec.Command(os.Args[0], args...), dataDir)
+}
+
+// startChildCmd starts cmd, which runs the test binary as the server, and
+// waits until it listens.
+func startChildCmd(t *testing.T, cmd *exec.Cmd, dataDir string) *child {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "TEAMSECRETS_CHILD=1", "TEAMSECRETS_DATA_DIR="+dataDir,
 		"TEAMSECRETS_BOOTSTRAP_KEY="+childAdminKey)
 	out, err := cmd.StdoutPipe()
@@ -52,7 +65,7 @@ func startChild(t *testing.T, dataDir string, args ...string) *child {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stderr = &syncWriter{w: &stderr}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -70,17 +83,17 @@ func startChild(t *testing.T, dataDir string, args ...string) *child {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("child exited: %s", stderr.String())
+				t.Fatalf("child exited: %s", readSync(&stderr))
 			}
 			if m := listenRE.FindStringSubmatch(l); m != nil {
 				go func() {
 					for range lines {
 					}
 				}()
-				return &child{cmd: cmd, url: m[1]}
+				return &child{cmd: cmd, url: m[1], stderr: &stderr}
 			}
 		case <-timeout:
-			t.Fatalf("child did not start: %s", stderr.String())
+			t.Fatalf("child did not start: %s", readSync(&stderr))
 		}
 	}
 }

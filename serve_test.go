@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -11,15 +12,19 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -143,4 +148,129 @@ func serveInProcess(t *testing.T, args ...string) (string, func()) {
 		}
 	}
 	return readSync(&out), stop
+}
+
+// SIGHUP, SIGTERM and SIGINT stop the server gracefully: it logs that it
+// is shutting down and why, takes no new connections, finishes the request
+// in flight, logs "stopped" and exits 0.
+func TestSignalsDrainRequestsInFlight(t *testing.T) {
+	if signal.Ignored(syscall.SIGHUP) {
+		t.Skip("SIGHUP is ignored here (nohup?), and so by the server started from here")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			c := startChild(t, t.TempDir(), "--addr", "127.0.0.1:0")
+			exited := make(chan struct{})
+			go func() { c.cmd.Wait(); close(exited) }()
+			t.Cleanup(func() { c.cmd.Process.Kill(); <-exited }) // before startChild's: one Wait at a time
+
+			// A request in flight: its body is half sent.
+			addr := strings.TrimPrefix(c.url, "http://")
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			body := `{"query":"{ secret_names }"}`
+			fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
+				"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, childAdminKey, len(body), body[:10])
+			time.Sleep(100 * time.Millisecond)
+
+			if err := c.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(c.logs(), `msg="shutting down"`); {
+				select {
+				case <-exited:
+					t.Fatalf("%v ended the server at once: %s", sig, c.logs())
+				case <-time.After(10 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("no shutting down line: %s", c.logs())
+				}
+			}
+			if want := `cause="` + sig.String() + ` signal received"`; !strings.Contains(c.logs(), want) {
+				t.Errorf("the shutting down line does not say %s: %s", want, c.logs())
+			}
+			for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if c, err := net.Dial("tcp", addr); err != nil {
+					break
+				} else {
+					c.Close()
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the stopping server still accepts connections")
+				}
+			}
+
+			io.WriteString(conn, body[10:])
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("the request in flight got no answer: %v; %s", err, c.logs())
+			}
+			answer, _ := io.ReadAll(res.Body)
+			if res.StatusCode != 200 || !strings.Contains(string(answer), `"secret_names":[]`) {
+				t.Fatalf("the request in flight: %d %s", res.StatusCode, answer)
+			}
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				t.Fatal("the server did not exit after its last request")
+			}
+			if code := c.cmd.ProcessState.ExitCode(); code != 0 || !strings.Contains(c.logs(), `msg=stopped`) {
+				t.Fatalf("exit %d: %s", code, c.logs())
+			}
+		})
+	}
+}
+
+// A second signal while requests are still in flight stops the server at
+// once.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	c := startChild(t, t.TempDir(), "--addr", "127.0.0.1:0")
+	exited := make(chan struct{})
+	go func() { c.cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { c.cmd.Process.Kill(); <-exited })
+	conn, err := net.Dial("tcp", strings.TrimPrefix(c.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{") // never finished
+	time.Sleep(100 * time.Millisecond)
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(c.logs(), `msg="shutting down"`); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no shutting down line: %s", c.logs())
+		}
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(3 * time.Second):
+		t.Fatal("a second SIGTERM did not stop the server at once")
+	}
+	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || ws.Signal() != syscall.SIGTERM {
+		t.Fatalf("the server ended with %v, not by SIGTERM", c.cmd.ProcessState)
+	}
+}
+
+// Started under nohup (SIGHUP ignored), the server keeps ignoring SIGHUP,
+// so it outlives the terminal it was started from.
+func TestSIGHUPStaysIgnoredUnderNohup(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	// sh's `trap "" HUP` ignores SIGHUP, and exec keeps it ignored.
+	cmd := exec.Command("sh", "-c", `trap "" HUP; exec "$0" "$@"`, os.Args[0], "--addr", "127.0.0.1:0")
+	c := startChildCmd(t, cmd, t.TempDir())
+	if err := c.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	res, err := http.Get(c.url + "/healthz")
+	if err != nil || res.StatusCode != 200 || strings.Contains(c.logs(), "shutting down") {
+		t.Fatalf("SIGHUP under nohup stopped the server: %v %s", err, c.logs())
+	}
+	res.Body.Close()
 }
