@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"time"
@@ -33,6 +32,8 @@ type config struct {
 	MaxLifetime   time.Duration
 	APITimeout    time.Duration
 	MaxSecrets    int
+
+	printVersion bool
 }
 
 // defaultConfig is every default of the server's flags.
@@ -81,72 +82,64 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
-// parseConfig reads flags for a command; every flag falls back to its
-// TEAMSECRETS_* environment variable.
-func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (config, error) {
-	c := defaultConfig()
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.Addr, "addr", envOr("TEAMSECRETS_ADDR", c.Addr), "where the server listens (TEAMSECRETS_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", c.DataDir), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
-	fs.StringVar(&c.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
-	fs.StringVar(&c.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
-	maxSecrets, err := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", c.MaxSecrets)
-	if err != nil {
-		return c, err
-	}
-	fs.IntVar(&c.MaxSecrets, "max-secrets-per-team", maxSecrets, "local API: most secrets one team may hold (TEAMSECRETS_MAX_SECRETS_PER_TEAM)")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TEAMSECRETS_TRUST_PROXY"), "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run) (TEAMSECRETS_TRUST_PROXY)")
+// newServerFlags is the flag set of the server command c (the UI with the
+// local API embedded, or with "api" the local API alone), filling cfg.
+func newServerFlags(c command, cfg *config) *flag.FlagSet {
+	withUI := c.name == ""
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", envOr("TEAMSECRETS_ADDR", cfg.Addr), "where the server listens (TEAMSECRETS_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", cfg.DataDir), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
+	fs.IntVar(&cfg.MaxSecrets, "max-secrets-per-team", cfg.MaxSecrets, "local API: most secrets one team may hold (TEAMSECRETS_MAX_SECRETS_PER_TEAM)")
+	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("TEAMSECRETS_TRUST_PROXY"), "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run) (TEAMSECRETS_TRUST_PROXY)")
 	if withUI {
-		fs.StringVar(&c.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
-		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here (TEAMSECRETS_SECURE_COOKIES)")
-		fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", c.IdleTimeout), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
-		fs.DurationVar(&c.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", c.MaxLifetime), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
-		fs.DurationVar(&c.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", c.APITimeout), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
+		fs.StringVar(&cfg.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
+		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here (TEAMSECRETS_SECURE_COOKIES)")
+		fs.DurationVar(&cfg.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", cfg.IdleTimeout), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
+		fs.DurationVar(&cfg.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", cfg.MaxLifetime), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
+		fs.DurationVar(&cfg.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", cfg.APITimeout), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
 	}
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: teamsecrets %s[flags]\n\nFlags:\n", map[bool]string{true: "", false: name + " "}[withUI])
-		fs.PrintDefaults()
-		if withUI {
-			fmt.Fprint(stderr, `
+	fs.BoolVar(&cfg.printVersion, "version", false, "print the version and exit")
+	more := `Each flag falls back to the environment variable named with it.
+
 Environment only:
   TEAMSECRETS_BOOTSTRAP_KEY  the first TENANT_ADMIN key on an empty store (default: generated, printed once)
   TEAMSECRETS_MASTER_KEY     base64 32-byte key for values at rest (default: generated into the data dir)
-  TEAMSECRETS_SESSION_KEYS   comma-separated session keys, newest first (default: generated into the data dir)
+`
+	if withUI {
+		more += "  TEAMSECRETS_SESSION_KEYS   comma-separated session keys, newest first (default: generated into the data dir)\n"
+	}
+	more += `
+SIGTERM, SIGINT and SIGHUP stop the server gracefully: requests in flight
+finish (for at most ` + shutdownTimeout.String() + `); a second signal stops it at once.
+`
+	c.setUsage(fs, more)
+	return fs
+}
 
-Commands:
-  teamsecrets api                                   run the local GraphQL API alone
-  teamsecrets team create SLUG [NAME]               add a team
-  teamsecrets team list                             list teams
-  teamsecrets key create --team SLUG [--role ROLE] [--user NAME]
-                                                    make an API key (printed once); a user key
-                                                    needs a membership, never changes it, and
-                                                    acts with at most the user's role
-  teamsecrets member add --team SLUG --role ROLE --user NAME
-                                                    give a user a role in a team (or change it)
-  teamsecrets store check                           SQLite integrity check of the store
-  teamsecrets run [--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]
-                                                    start COMMAND with the team's secrets as
-                                                    PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)
-  teamsecrets import [--team SLUG] [--overwrite] [--dry-run] FILE... | --from-env
-                                                    add local secrets (config.toml, .env,
-                                                    environment) to the team
-  (run and import: --api-url, and the key in TEAMSECRETS_API_KEY or --key-file)
-`)
-		}
+// parseConfig reads the flags of server command c; every flag falls back
+// to its TEAMSECRETS_* environment variable. The flag set is for
+// usageFailed.
+func parseConfig(c command, args []string) (config, *flag.FlagSet, error) {
+	cfg := defaultConfig()
+	maxSecrets, envErr := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", cfg.MaxSecrets)
+	if envErr == nil {
+		cfg.MaxSecrets = maxSecrets
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	fs := newServerFlags(c, &cfg)
+	if envErr != nil {
+		return cfg, fs, envErr
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	rest, err := parseArgs(fs, args, false)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}
-	if c.MaxSecrets < 1 {
-		return c, fmt.Errorf("--max-secrets-per-team must be at least 1")
+	if err == nil && cfg.MaxSecrets < 1 {
+		err = fmt.Errorf("--max-secrets-per-team must be at least 1")
 	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return c, fmt.Errorf("--tls-cert and --tls-key go together")
+	if err == nil && (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		err = fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	return c, nil
+	return cfg, fs, err
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	_ "embed"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -62,31 +61,25 @@ func shutdownContext() (context.Context, context.CancelFunc) {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
-	if len(args) > 0 {
-		switch args[0] {
-		case "api":
-			return serveCmd(ctx, "api", args[1:], stdout, stderr, false)
-		case "team", "key", "member", "store":
-			return admin(ctx, args, stdout, stderr)
-		case "run":
-			return runCmd(ctx, args[1:], stdout, stderr)
-		case "import":
-			return importCmd(ctx, args[1:], stdout, stderr)
-		}
+	c, rest, err := findCommand(args)
+	if err != nil {
+		return commandUnknown(args, err, stdout, stderr)
 	}
-	return serveCmd(ctx, "", args, stdout, stderr, true)
+	return c.main(ctx, c, rest, stdout, stderr)
 }
 
-func serveCmd(ctx context.Context, name string, args []string, stdout, stderr io.Writer, withUI bool) int {
-	cfg, err := parseConfig(name, args, stderr, withUI)
-	if errors.Is(err, flag.ErrHelp) {
+// serveCmd runs the server: the UI with the local API embedded (or using
+// --api-url's), or with "api" the local API alone.
+func serveCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
+	cfg, fs, err := parseConfig(c, args)
+	if err != nil {
+		return usageFailed(fs, err, stdout, stderr)
+	}
+	if cfg.printVersion {
+		fmt.Fprintln(stdout, versionText())
 		return 0
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 2
-	}
-	if err := serve(ctx, cfg, stdout, withUI); err != nil {
+	if err := serve(ctx, cfg, stdout, c.name == ""); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
