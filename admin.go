@@ -44,7 +44,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // create", "team list", "key create", "member add" and "store check".
 func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", defaultDataDir), "the server's data directory (TEAMSECRETS_DATA_DIR)")
+	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
 	team, role, user := new(string), new(string), new(string)
 	if c.name == "key create" || c.name == "member add" {
 		fs.StringVar(team, "team", "", "team slug")

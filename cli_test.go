@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every command of the table is listed by --help and reached by its name:
@@ -85,6 +87,86 @@ func TestUsageErrorsGoToStderrWithExit2(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a usage error created the data directory: %v", err)
+	}
+}
+
+// An environment value the flag would refuse stops the start, naming the
+// variable and what it accepts; nothing is created.
+func TestInvalidEnvironmentValuesAreErrors(t *testing.T) {
+	bools, durations, counts := "use true or false", "use a duration above zero with its unit", "use a whole number of at least 1"
+	for _, tc := range []struct {
+		cmd        string
+		env, value string
+		want       string
+	}{
+		{"", "TEAMSECRETS_SECURE_COOKIES", "yes", bools},
+		{"", "TEAMSECRETS_TRUST_PROXY", "on", bools},
+		{"api", "TEAMSECRETS_TRUST_PROXY", "enabled", bools},
+		{"", "TEAMSECRETS_SESSION_IDLE", "15", durations},
+		{"", "TEAMSECRETS_SESSION_IDLE", "0", durations},
+		{"", "TEAMSECRETS_SESSION_MAX", "-1h", durations},
+		{"", "TEAMSECRETS_API_TIMEOUT", "ten seconds", durations},
+		{"", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "0", counts},
+		{"api", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "1e4", counts},
+	} {
+		t.Run(strings.TrimSpace(tc.cmd+" "+tc.env+"="+tc.value), func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			t.Setenv(tc.env, tc.value)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // were the value taken, the server would start and stop at once
+			var stdout, stderr bytes.Buffer
+			code := run(ctx, append(strings.Fields(tc.cmd), "--addr", "127.0.0.1:0", "--data-dir", dir), &stdout, &stderr)
+			want := fmt.Sprintf("invalid value %q for %s: %s", tc.value, tc.env, tc.want)
+			if code != 2 || !strings.Contains(stderr.String(), want) || stdout.Len() > 0 {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, stdout.String(), stderr.String(), want)
+			}
+			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Fatalf("the data directory was created: %v", err)
+			}
+		})
+	}
+	// The flags refuse the same values.
+	for _, args := range [][]string{{"--session-idle", "0"}, {"--api-timeout=-1s"}, {"--secure-cookies=yes"}, {"--max-secrets-per-team", "0"}} {
+		var stderr bytes.Buffer
+		if code := run(context.Background(), args, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "use ") {
+			t.Errorf("%q: exit %d, %s", args, code, stderr.String())
+		}
+	}
+}
+
+// Every accepted form is taken, a flag wins over its variable, and with
+// neither the defaults are those of the README.
+func TestEnvironmentValuesAndDefaults(t *testing.T) {
+	server := commands()[0]
+	for _, env := range []string{"TEAMSECRETS_ADDR", "TEAMSECRETS_DATA_DIR", "TEAMSECRETS_API_URL",
+		"TEAMSECRETS_SECURE_COOKIES", "TEAMSECRETS_TRUST_PROXY", "TEAMSECRETS_SESSION_IDLE",
+		"TEAMSECRETS_SESSION_MAX", "TEAMSECRETS_API_TIMEOUT", "TEAMSECRETS_MAX_SECRETS_PER_TEAM"} {
+		t.Setenv(env, "") // empty is unset
+	}
+	cfg, _, err := parseConfig(server, nil)
+	want := config{Addr: "127.0.0.1:8080", DataDir: "./data", IdleTimeout: 30 * time.Minute,
+		MaxLifetime: 12 * time.Hour, APITimeout: 10 * time.Second, MaxSecrets: 10000}
+	if err != nil || cfg != want {
+		t.Fatalf("defaults: %+v %v, want %+v", cfg, err, want)
+	}
+
+	t.Setenv("TEAMSECRETS_ADDR", "127.0.0.1:9")
+	t.Setenv("TEAMSECRETS_SECURE_COOKIES", "TRUE")
+	t.Setenv("TEAMSECRETS_TRUST_PROXY", "1")
+	t.Setenv("TEAMSECRETS_SESSION_IDLE", "90s")
+	t.Setenv("TEAMSECRETS_SESSION_MAX", "1h30m")
+	t.Setenv("TEAMSECRETS_API_TIMEOUT", "2s")
+	t.Setenv("TEAMSECRETS_MAX_SECRETS_PER_TEAM", "50")
+	cfg, _, err = parseConfig(server, []string{"--session-max", "2h", "--trust-proxy=false"})
+	want = config{Addr: "127.0.0.1:9", DataDir: "./data", SecureCookies: true, TrustProxy: false,
+		IdleTimeout: 90 * time.Second, MaxLifetime: 2 * time.Hour, APITimeout: 2 * time.Second, MaxSecrets: 50}
+	if err != nil || cfg != want {
+		t.Fatalf("from the environment: %+v %v, want %+v", cfg, err, want)
+	}
+	// A flag on the command line wins even over a wrong variable.
+	t.Setenv("TEAMSECRETS_SESSION_IDLE", "15")
+	if cfg, _, err = parseConfig(server, []string{"--session-idle", "20m"}); err != nil || cfg.IdleTimeout != 20*time.Minute {
+		t.Fatalf("flag over a wrong variable: %v %v", cfg.IdleTimeout, err)
 	}
 }
 

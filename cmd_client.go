@@ -23,7 +23,7 @@ type apiFlags struct {
 }
 
 func (f *apiFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.apiURL, "api-url", envOr("TEAMSECRETS_API_URL", defaultAPIURL), "a Cloud-compatible GraphQL endpoint (TEAMSECRETS_API_URL)")
+	fs.StringVar(&f.apiURL, "api-url", defaultAPIURL, "a Cloud-compatible GraphQL endpoint")
 	fs.StringVar(&f.keyFile, "key-file", "", "read the API key from this file (default: the "+APIKeyEnv+" environment variable)")
 	fs.StringVar(&f.team, "team", "", "the team's slug (default: the key's own team)")
 }

@@ -101,17 +101,24 @@ func printCommands(w io.Writer, prefix string) {
 }
 
 // parseArgs parses a command's arguments into fs, with flags anywhere
-// among the positional arguments if interspersed, and returns the
+// among the positional arguments if interspersed, and then gives flags not
+// on the command line their environment variables' values. It returns the
 // positional arguments. fs prints nothing: see usageFailed.
 func parseArgs(fs *flag.FlagSet, args []string, interspersed bool) ([]string, error) {
 	fs.SetOutput(io.Discard)
+	describeEnv(fs)
+	var rest []string
+	var err error
 	if interspersed {
-		return parseInterspersed(fs, args)
+		rest, err = parseInterspersed(fs, args)
+	} else {
+		err = fs.Parse(args)
+		rest = fs.Args()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return fs.Args(), nil
+	return rest, applyEnv(fs)
 }
 
 // usageFailed ends a command whose arguments could not be used: --help

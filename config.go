@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -49,37 +50,91 @@ func defaultConfig() config {
 	}
 }
 
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
-	}
-	return def
+// flagEnv names each flag's environment fallback. These names are stable:
+// scripts and deployments depend on them.
+var flagEnv = map[string]string{
+	"addr":                 "TEAMSECRETS_ADDR",
+	"api-url":              "TEAMSECRETS_API_URL",
+	"data-dir":             "TEAMSECRETS_DATA_DIR",
+	"tls-cert":             "TEAMSECRETS_TLS_CERT",
+	"tls-key":              "TEAMSECRETS_TLS_KEY",
+	"secure-cookies":       "TEAMSECRETS_SECURE_COOKIES",
+	"trust-proxy":          "TEAMSECRETS_TRUST_PROXY",
+	"max-secrets-per-team": "TEAMSECRETS_MAX_SECRETS_PER_TEAM",
+	"session-idle":         "TEAMSECRETS_SESSION_IDLE",
+	"session-max":          "TEAMSECRETS_SESSION_MAX",
+	"api-timeout":          "TEAMSECRETS_API_TIMEOUT",
 }
 
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
+// describeEnv adds each flag's environment variable to its --help text.
+func describeEnv(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if env, ok := flagEnv[f.Name]; ok {
+			f.Usage += " (" + env + ")"
+		}
+	})
 }
 
-// envInt reads a positive integer; an invalid value is an error, as an
-// invalid flag is.
-func envInt(name string, def int) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s must be a whole number of at least 1", name)
-	}
-	return n, nil
+// applyEnv gives each flag not set on the command line its environment
+// variable's value, if set and not empty, checked exactly as the flag is:
+// a value the flag would refuse is an error naming the variable.
+func applyEnv(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env, ok := flagEnv[f.Name]
+		v := os.Getenv(env)
+		if !ok || given[f.Name] || v == "" || err != nil {
+			return
+		}
+		if e := f.Value.Set(v); e != nil {
+			err = fmt.Errorf("invalid value %q for %s: %v", v, env, e)
+		}
+	})
+	return err
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
-		return d
+// boolValue is a flag's true or false; the flag package's own says only
+// "parse error" about a wrong value.
+type boolValue bool
+
+func (b *boolValue) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolValue) IsBoolFlag() bool { return true }
+func (b *boolValue) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("use true or false (or 1 or 0)")
 	}
-	return def
+	*b = boolValue(v)
+	return nil
+}
+
+// durationValue is a duration above zero: an idle time, a lifetime or a
+// timeout of zero would silently mean something else.
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+func (d *durationValue) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return errors.New("use a duration above zero with its unit, e.g. 90s, 30m or 12h")
+	}
+	*d = durationValue(v)
+	return nil
+}
+
+// countValue is a whole number of at least 1.
+type countValue int
+
+func (n *countValue) String() string { return strconv.Itoa(int(*n)) }
+func (n *countValue) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 {
+		return errors.New("use a whole number of at least 1")
+	}
+	*n = countValue(v)
+	return nil
 }
 
 // newServerFlags is the flag set of the server command c (the UI with the
@@ -87,21 +142,22 @@ func envDuration(name string, def time.Duration) time.Duration {
 func newServerFlags(c command, cfg *config) *flag.FlagSet {
 	withUI := c.name == ""
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.StringVar(&cfg.Addr, "addr", envOr("TEAMSECRETS_ADDR", cfg.Addr), "where the server listens (TEAMSECRETS_ADDR)")
-	fs.StringVar(&cfg.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", cfg.DataDir), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
-	fs.StringVar(&cfg.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
-	fs.StringVar(&cfg.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
-	fs.IntVar(&cfg.MaxSecrets, "max-secrets-per-team", cfg.MaxSecrets, "local API: most secrets one team may hold (TEAMSECRETS_MAX_SECRETS_PER_TEAM)")
-	fs.BoolVar(&cfg.TrustProxy, "trust-proxy", envBool("TEAMSECRETS_TRUST_PROXY"), "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run) (TEAMSECRETS_TRUST_PROXY)")
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "where the server listens")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "local API store, master key and session keys")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "serve HTTPS with this certificate file")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
+	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
+	fs.Var((*boolValue)(&cfg.TrustProxy), "trust-proxy", "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run)")
 	if withUI {
-		fs.StringVar(&cfg.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
-		fs.BoolVar(&cfg.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here (TEAMSECRETS_SECURE_COOKIES)")
-		fs.DurationVar(&cfg.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", cfg.IdleTimeout), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
-		fs.DurationVar(&cfg.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", cfg.MaxLifetime), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
-		fs.DurationVar(&cfg.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", cfg.APITimeout), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
+		fs.StringVar(&cfg.APIURL, "api-url", cfg.APIURL, "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded")
+		fs.Var((*boolValue)(&cfg.SecureCookies), "secure-cookies", "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here")
+		fs.Var((*durationValue)(&cfg.IdleTimeout), "session-idle", "sign out after this `duration` without a request")
+		fs.Var((*durationValue)(&cfg.MaxLifetime), "session-max", "sign out this `duration` after sign-in, whatever happens")
+		fs.Var((*durationValue)(&cfg.APITimeout), "api-timeout", "give up on the GraphQL API after this `duration`, retries included")
 	}
 	fs.BoolVar(&cfg.printVersion, "version", false, "print the version and exit")
-	more := `Each flag falls back to the environment variable named with it.
+	more := `Each flag falls back to the environment variable named with it; a wrong
+value there stops the start, naming the variable, as a wrong flag does.
 
 Environment only:
   TEAMSECRETS_BOOTSTRAP_KEY  the first TENANT_ADMIN key on an empty store (default: generated, printed once)
@@ -123,20 +179,10 @@ finish (for at most ` + shutdownTimeout.String() + `); a second signal stops it 
 // usageFailed.
 func parseConfig(c command, args []string) (config, *flag.FlagSet, error) {
 	cfg := defaultConfig()
-	maxSecrets, envErr := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", cfg.MaxSecrets)
-	if envErr == nil {
-		cfg.MaxSecrets = maxSecrets
-	}
 	fs := newServerFlags(c, &cfg)
-	if envErr != nil {
-		return cfg, fs, envErr
-	}
 	rest, err := parseArgs(fs, args, false)
 	if err == nil && len(rest) > 0 {
 		err = fmt.Errorf("unexpected argument %q", rest[0])
-	}
-	if err == nil && cfg.MaxSecrets < 1 {
-		err = fmt.Errorf("--max-secrets-per-team must be at least 1")
 	}
 	if err == nil && (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		err = fmt.Errorf("--tls-cert and --tls-key go together")
