@@ -34,22 +34,36 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// admin runs "team", "key" and "member" commands against the store.
-func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "data directory (TEAMSECRETS_DATA_DIR)")
-	team := fs.String("team", "", "team slug")
-	role := fs.String("role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default: for key create --user the user's membership role, else USER)")
-	user := fs.String("user", "", "user name (key create: optional; without it the key is a team service key; the user must already be a member)")
-	if len(args) < 2 {
-		fmt.Fprintln(stderr, "usage: teamsecrets team create SLUG [NAME] | team list | key create --team SLUG [--role ROLE] [--user NAME] | member add --team SLUG --role ROLE --user NAME | store check")
-		return 2
+// admin runs the commands that manage the local API's store: "team
+// create", "team list", "key create", "member add" and "store check".
+func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
+	team, role, user := new(string), new(string), new(string)
+	if c.name == "key create" || c.name == "member add" {
+		fs.StringVar(team, "team", "", "team slug")
+		fs.StringVar(role, "role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default: for key create --user the user's membership role, else USER)")
+		fs.StringVar(user, "user", "", "user name (key create: optional; without it the key is a team service key; the user must already be a member)")
 	}
-	cmd := args[0] + " " + args[1]
-	positional, err := parseInterspersed(fs, args[2:])
+	c.setUsage(fs, "")
+	cmd := c.name
+	positional, err := parseArgs(fs, args, true)
+	if err == nil {
+		switch {
+		case cmd == "team create" && len(positional) == 0:
+			err = fmt.Errorf("team create needs a SLUG")
+		case cmd == "team create" && len(positional) > 2:
+			err = fmt.Errorf("unexpected argument %q", positional[2])
+		case cmd != "team create" && len(positional) > 0:
+			err = fmt.Errorf("unexpected argument %q", positional[0])
+		case cmd == "key create" && *team == "":
+			err = fmt.Errorf("key create needs --team")
+		case cmd == "member add" && (*team == "" || *user == ""):
+			err = fmt.Errorf("member add needs --team and --user")
+		}
+	}
 	if err != nil {
-		return 2
+		return usageFailed(fs, err, stdout, stderr)
 	}
 	// Beside a running server; never makes a store (a mistyped --data-dir
 	// is refused, saying so).
@@ -71,9 +85,6 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "store ok: %s, %s, each opens with the master key\n", count(r.Teams, "team"), count(r.Values, "value"))
 	case "team create":
-		if len(positional) < 1 {
-			return fail(fmt.Errorf("team create needs a SLUG"))
-		}
 		name := ""
 		if len(positional) > 1 {
 			name = positional[1]
@@ -92,9 +103,6 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\n", t.Slug, t.ID, t.Name)
 		}
 	case "key create":
-		if *team == "" {
-			return fail(fmt.Errorf("key create needs --team"))
-		}
 		keyRole, defaulted := *role, false
 		if keyRole == "" {
 			keyRole, defaulted = localapi.RoleUser, true
@@ -120,9 +128,6 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "API %s for team %s, role %s%s (shown once, store it now):\n", what, *team, keyRole, how)
 		fmt.Fprintln(stdout, key)
 	case "member add":
-		if *team == "" || *user == "" {
-			return fail(fmt.Errorf("member add needs --team and --user"))
-		}
 		if *role == "" {
 			*role = localapi.RoleUser
 		}

@@ -17,16 +17,13 @@ import (
 // for the key itself: it would show in ps.
 const APIKeyEnv = "TEAMSECRETS_API_KEY"
 
-// defaultAPIURL is the local server's embedded API.
-const defaultAPIURL = "http://127.0.0.1:8080/graphql"
-
 // apiFlags are the flags `run` and `import` share.
 type apiFlags struct {
 	apiURL, keyFile, team string
 }
 
 func (f *apiFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.apiURL, "api-url", envOr("TEAMSECRETS_API_URL", defaultAPIURL), "a Cloud-compatible GraphQL endpoint (TEAMSECRETS_API_URL)")
+	fs.StringVar(&f.apiURL, "api-url", defaultAPIURL, "a Cloud-compatible GraphQL endpoint")
 	fs.StringVar(&f.keyFile, "key-file", "", "read the API key from this file (default: the "+APIKeyEnv+" environment variable)")
 	fs.StringVar(&f.team, "team", "", "the team's slug (default: the key's own team)")
 }

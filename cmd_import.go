@@ -21,41 +21,27 @@ const maxImportFile = 16 << 20
 
 // importCmd is `teamsecrets import [--team SLUG] [--overwrite] [--dry-run]
 // FILE...` and `teamsecrets import --from-env`: local secrets into the team.
-func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("import", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+func importCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	var af apiFlags
 	af.register(fset)
 	overwrite := fset.Bool("overwrite", false, "replace secrets that exist (default: skip them)")
 	dryRun := fset.Bool("dry-run", false, "say what would happen, change nothing")
 	fromEnv := fset.Bool("from-env", false, "import this environment's PREFECT__CONTEXT__SECRETS__<NAME> variables")
 	format := fset.String("format", "", "toml or dotenv (default: from each file's name, else its text)")
-	fset.Usage = func() {
-		fmt.Fprint(stderr, `Usage: teamsecrets import [--team SLUG] [--overwrite] [--dry-run] FILE...
-       teamsecrets import [--team SLUG] [--overwrite] [--dry-run] --from-env
-
-Adds local secrets to the team: the [context.secrets] table of a Prefect
-config.toml, KEY=value lines of .env files (a PREFECT__CONTEXT__SECRETS__
-prefix is stripped), or with --from-env this environment's
-PREFECT__CONTEXT__SECRETS__* variables. FILE - reads standard input. A name
-given twice takes its last value. Prints one line per name and a summary,
-never a value; exits 1 if any write failed.
-
-Flags:
+	c.setUsage(fset, `FILE is a Prefect config.toml (its [context.secrets] table) or a .env file
+(KEY=value lines; a PREFECT__CONTEXT__SECRETS__ prefix is stripped); with
+--from-env, this environment's PREFECT__CONTEXT__SECRETS__* variables.
+FILE - reads standard input. A name given twice takes its last value.
+Prints one line per name and a summary, never a value; exits 1 if any
+write failed.
 `)
-		fset.PrintDefaults()
+	files, err := parseArgs(fset, args, true)
+	if err == nil && len(files) == 0 && !*fromEnv {
+		err = errors.New("name a FILE to import, or pass --from-env")
 	}
-	files, err := parseInterspersed(fset, args)
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if len(files) == 0 && !*fromEnv {
-		fset.Usage()
-		fmt.Fprintln(stderr, "error: name a FILE to import, or pass --from-env")
-		return 2
+		return usageFailed(fset, err, stdout, stderr)
 	}
 	var sources [][]importer.Entry
 	for _, file := range files {

@@ -26,37 +26,23 @@ var forwardedSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGH
 // COMMAND [ARGS...]`: it starts COMMAND with the team's secrets as
 // PREFECT__CONTEXT__SECRETS__<NAME>, forwards signals to it, and exits with
 // its exit code.
-func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("run", flag.ContinueOnError)
-	fset.SetOutput(stderr)
+func runCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	var af apiFlags
 	af.register(fset)
 	only := fset.String("only", "", "comma-separated names: set only these secrets (default: all of the team's)")
 	override := fset.Bool("override", false, "replace PREFECT__CONTEXT__SECRETS__<NAME> set locally (default: local first, as Prefect resolves)")
-	fset.Usage = func() {
-		fmt.Fprint(stderr, `Usage: teamsecrets run [--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]
-
-Starts COMMAND with the team's secrets in its environment as
-PREFECT__CONTEXT__SECRETS__<NAME>, where Prefect 1.x's Secret.get() and
-PrefectSecret look first, even with backend "server". Signals are
-forwarded; run exits with COMMAND's exit code (128+N if signal N ended it).
-The API key comes from `+APIKeyEnv+` or --key-file, and is not passed on.
-
-Flags:
+	c.setUsage(fset, `Prefect 1.x's Secret.get() and PrefectSecret look in the environment first,
+even with backend "server". Signals are forwarded; run exits with
+COMMAND's exit code (128+N if signal N ended it). The API key comes from
+`+APIKeyEnv+` or --key-file, and is not passed on.
 `)
-		fset.PrintDefaults()
+	argv, err := parseArgs(fset, args, false)
+	if err == nil && len(argv) == 0 {
+		err = errors.New("no COMMAND to run")
 	}
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	argv := fset.Args()
-	if len(argv) == 0 {
-		fset.Usage()
-		fmt.Fprintln(stderr, "error: no COMMAND to run")
-		return 2
+	if err != nil {
+		return usageFailed(fset, err, stdout, stderr)
 	}
 	opts := runOptions{override: *override, environ: os.Environ()}
 	for n := range strings.SplitSeq(*only, ",") {

@@ -1,14 +1,23 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"time"
 
+	"teamsecrets/handlers"
 	"teamsecrets/localapi"
+)
+
+// The command line's own defaults; the UI's come from
+// handlers.DefaultConfig and the local API's from localapi.
+const (
+	defaultAddr    = "127.0.0.1:8080"
+	defaultDataDir = "./data"
+	defaultAPIURL  = "http://" + defaultAddr + "/graphql" // the local server's embedded API, for run and import
 )
 
 // config is the server's configuration: flags with environment fallbacks.
@@ -24,108 +33,159 @@ type config struct {
 	MaxLifetime   time.Duration
 	APITimeout    time.Duration
 	MaxSecrets    int
+
+	printVersion bool
 }
 
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok && v != "" {
-		return v
+// defaultConfig is every default of the server's flags.
+func defaultConfig() config {
+	ui := handlers.DefaultConfig()
+	return config{
+		Addr:        defaultAddr,
+		DataDir:     defaultDataDir,
+		IdleTimeout: ui.IdleTimeout,
+		MaxLifetime: ui.MaxLifetime,
+		APITimeout:  ui.APITimeout,
+		MaxSecrets:  localapi.DefaultMaxSecrets,
 	}
-	return def
 }
 
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
+// flagEnv names each flag's environment fallback. These names are stable:
+// scripts and deployments depend on them.
+var flagEnv = map[string]string{
+	"addr":                 "TEAMSECRETS_ADDR",
+	"api-url":              "TEAMSECRETS_API_URL",
+	"data-dir":             "TEAMSECRETS_DATA_DIR",
+	"tls-cert":             "TEAMSECRETS_TLS_CERT",
+	"tls-key":              "TEAMSECRETS_TLS_KEY",
+	"secure-cookies":       "TEAMSECRETS_SECURE_COOKIES",
+	"trust-proxy":          "TEAMSECRETS_TRUST_PROXY",
+	"max-secrets-per-team": "TEAMSECRETS_MAX_SECRETS_PER_TEAM",
+	"session-idle":         "TEAMSECRETS_SESSION_IDLE",
+	"session-max":          "TEAMSECRETS_SESSION_MAX",
+	"api-timeout":          "TEAMSECRETS_API_TIMEOUT",
 }
 
-// envInt reads a positive integer; an invalid value is an error, as an
-// invalid flag is.
-func envInt(name string, def int) (int, error) {
-	v := os.Getenv(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("%s must be a whole number of at least 1", name)
-	}
-	return n, nil
+// describeEnv adds each flag's environment variable to its --help text.
+func describeEnv(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		if env, ok := flagEnv[f.Name]; ok {
+			f.Usage += " (" + env + ")"
+		}
+	})
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil && d > 0 {
-		return d
-	}
-	return def
+// applyEnv gives each flag not set on the command line its environment
+// variable's value, if set and not empty, checked exactly as the flag is:
+// a value the flag would refuse is an error naming the variable.
+func applyEnv(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		env, ok := flagEnv[f.Name]
+		v := os.Getenv(env)
+		if !ok || given[f.Name] || v == "" || err != nil {
+			return
+		}
+		if e := f.Value.Set(v); e != nil {
+			err = fmt.Errorf("invalid value %q for %s: %v", v, env, e)
+		}
+	})
+	return err
 }
 
-// parseConfig reads flags for a command; every flag falls back to its
-// TEAMSECRETS_* environment variable.
-func parseConfig(name string, args []string, stderr io.Writer, withUI bool) (config, error) {
-	var c config
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	defAddr := "127.0.0.1:8080"
-	fs.StringVar(&c.Addr, "addr", envOr("TEAMSECRETS_ADDR", defAddr), "where the server listens (TEAMSECRETS_ADDR)")
-	fs.StringVar(&c.DataDir, "data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "local API store, master key and session keys (TEAMSECRETS_DATA_DIR)")
-	fs.StringVar(&c.TLSCert, "tls-cert", envOr("TEAMSECRETS_TLS_CERT", ""), "serve HTTPS with this certificate file (TEAMSECRETS_TLS_CERT)")
-	fs.StringVar(&c.TLSKey, "tls-key", envOr("TEAMSECRETS_TLS_KEY", ""), "private key for --tls-cert (TEAMSECRETS_TLS_KEY)")
-	maxSecrets, err := envInt("TEAMSECRETS_MAX_SECRETS_PER_TEAM", localapi.DefaultMaxSecrets)
+// boolValue is a flag's true or false; the flag package's own says only
+// "parse error" about a wrong value.
+type boolValue bool
+
+func (b *boolValue) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolValue) IsBoolFlag() bool { return true }
+func (b *boolValue) Set(s string) error {
+	v, err := strconv.ParseBool(s)
 	if err != nil {
-		return c, err
+		return errors.New("use true or false (or 1 or 0)")
 	}
-	fs.IntVar(&c.MaxSecrets, "max-secrets-per-team", maxSecrets, "local API: most secrets one team may hold (TEAMSECRETS_MAX_SECRETS_PER_TEAM)")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", envBool("TEAMSECRETS_TRUST_PROXY"), "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run) (TEAMSECRETS_TRUST_PROXY)")
+	*b = boolValue(v)
+	return nil
+}
+
+// durationValue is a duration above zero: an idle time, a lifetime or a
+// timeout of zero would silently mean something else.
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return time.Duration(*d).String() }
+func (d *durationValue) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil || v <= 0 {
+		return errors.New("use a duration above zero with its unit, e.g. 90s, 30m or 12h")
+	}
+	*d = durationValue(v)
+	return nil
+}
+
+// countValue is a whole number of at least 1.
+type countValue int
+
+func (n *countValue) String() string { return strconv.Itoa(int(*n)) }
+func (n *countValue) Set(s string) error {
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 1 {
+		return errors.New("use a whole number of at least 1")
+	}
+	*n = countValue(v)
+	return nil
+}
+
+// newServerFlags is the flag set of the server command c (the UI with the
+// local API embedded, or with "api" the local API alone), filling cfg.
+func newServerFlags(c command, cfg *config) *flag.FlagSet {
+	withUI := c.name == ""
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "where the server listens")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "local API store, master key and session keys")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "serve HTTPS with this certificate file")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
+	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
+	fs.Var((*boolValue)(&cfg.TrustProxy), "trust-proxy", "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run)")
 	if withUI {
-		fs.StringVar(&c.APIURL, "api-url", envOr("TEAMSECRETS_API_URL", ""), "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded (TEAMSECRETS_API_URL)")
-		fs.BoolVar(&c.SecureCookies, "secure-cookies", envBool("TEAMSECRETS_SECURE_COOKIES"), "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here (TEAMSECRETS_SECURE_COOKIES)")
-		fs.DurationVar(&c.IdleTimeout, "session-idle", envDuration("TEAMSECRETS_SESSION_IDLE", 30*time.Minute), "sign out after this long without a request (TEAMSECRETS_SESSION_IDLE)")
-		fs.DurationVar(&c.MaxLifetime, "session-max", envDuration("TEAMSECRETS_SESSION_MAX", 12*time.Hour), "sign out this long after sign-in, whatever happens (TEAMSECRETS_SESSION_MAX)")
-		fs.DurationVar(&c.APITimeout, "api-timeout", envDuration("TEAMSECRETS_API_TIMEOUT", 10*time.Second), "give up on the GraphQL API after this long, retries included (TEAMSECRETS_API_TIMEOUT)")
+		fs.StringVar(&cfg.APIURL, "api-url", cfg.APIURL, "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded")
+		fs.Var((*boolValue)(&cfg.SecureCookies), "secure-cookies", "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here")
+		fs.Var((*durationValue)(&cfg.IdleTimeout), "session-idle", "sign out after this `duration` without a request")
+		fs.Var((*durationValue)(&cfg.MaxLifetime), "session-max", "sign out this `duration` after sign-in, whatever happens")
+		fs.Var((*durationValue)(&cfg.APITimeout), "api-timeout", "give up on the GraphQL API after this `duration`, retries included")
 	}
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: teamsecrets %s[flags]\n\nFlags:\n", map[bool]string{true: "", false: name + " "}[withUI])
-		fs.PrintDefaults()
-		if withUI {
-			fmt.Fprint(stderr, `
+	fs.BoolVar(&cfg.printVersion, "version", false, "print the version and exit")
+	more := `Each flag falls back to the environment variable named with it; a wrong
+value there stops the start, naming the variable, as a wrong flag does.
+
 Environment only:
   TEAMSECRETS_BOOTSTRAP_KEY  the first TENANT_ADMIN key on an empty store (default: generated, printed once)
   TEAMSECRETS_MASTER_KEY     base64 32-byte key for values at rest (default: generated into the data dir)
-  TEAMSECRETS_SESSION_KEYS   comma-separated session keys, newest first (default: generated into the data dir)
+`
+	if withUI {
+		more += "  TEAMSECRETS_SESSION_KEYS   comma-separated session keys, newest first (default: generated into the data dir)\n"
+	}
+	more += `
+SIGTERM, SIGINT and SIGHUP stop the server gracefully: requests in flight
+finish (for at most ` + shutdownTimeout.String() + `); a second signal stops it at once.
+`
+	c.setUsage(fs, more)
+	return fs
+}
 
-Commands:
-  teamsecrets api                                   run the local GraphQL API alone
-  teamsecrets team create SLUG [NAME]               add a team
-  teamsecrets team list                             list teams
-  teamsecrets key create --team SLUG [--role ROLE] [--user NAME]
-                                                    make an API key (printed once); a user key
-                                                    needs a membership, never changes it, and
-                                                    acts with at most the user's role
-  teamsecrets member add --team SLUG --role ROLE --user NAME
-                                                    give a user a role in a team (or change it)
-  teamsecrets store check                           SQLite integrity check of the store
-  teamsecrets run [--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]
-                                                    start COMMAND with the team's secrets as
-                                                    PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)
-  teamsecrets import [--team SLUG] [--overwrite] [--dry-run] FILE... | --from-env
-                                                    add local secrets (config.toml, .env,
-                                                    environment) to the team
-  (run and import: --api-url, and the key in TEAMSECRETS_API_KEY or --key-file)
-`)
-		}
+// parseConfig reads the flags of server command c; every flag falls back
+// to its TEAMSECRETS_* environment variable. The flag set is for
+// usageFailed.
+func parseConfig(c command, args []string) (config, *flag.FlagSet, error) {
+	cfg := defaultConfig()
+	fs := newServerFlags(c, &cfg)
+	rest, err := parseArgs(fs, args, false)
+	if err == nil && len(rest) > 0 {
+		err = fmt.Errorf("unexpected argument %q", rest[0])
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, err
+	if err == nil && (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		err = fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	if c.MaxSecrets < 1 {
-		return c, fmt.Errorf("--max-secrets-per-team must be at least 1")
-	}
-	if (c.TLSCert == "") != (c.TLSKey == "") {
-		return c, fmt.Errorf("--tls-cert and --tls-key go together")
-	}
-	return c, nil
+	return cfg, fs, err
 }

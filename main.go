@@ -4,8 +4,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,39 +26,57 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// shutdownTimeout bounds how long a stopping server waits for the
+// requests in flight.
+const shutdownTimeout = 10 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := shutdownContext()
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
-	if len(args) > 0 {
-		switch args[0] {
-		case "api":
-			return serveCmd(ctx, "api", args[1:], stdout, stderr, false)
-		case "team", "key", "member", "store":
-			return admin(ctx, args, stdout, stderr)
-		case "run":
-			return runCmd(ctx, args[1:], stdout, stderr)
-		case "import":
-			return importCmd(ctx, args[1:], stdout, stderr)
+// shutdownContext ends at the first SIGTERM, SIGINT or SIGHUP, and
+// context.Cause names the signal. Then the signals have their default
+// effect again: a second one stops the process at once. A signal the
+// process started with ignored (SIGHUP under nohup, SIGINT in a background
+// job) stays ignored.
+func shutdownContext() (context.Context, context.CancelFunc) {
+	sigs := []os.Signal{syscall.SIGTERM}
+	for _, s := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
 		}
 	}
-	return serveCmd(ctx, "", args, stdout, stderr, true)
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
-func serveCmd(ctx context.Context, name string, args []string, stdout, stderr io.Writer, withUI bool) int {
-	cfg, err := parseConfig(name, args, stderr, withUI)
-	if errors.Is(err, flag.ErrHelp) {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
+	c, rest, err := findCommand(args)
+	if err != nil {
+		return commandUnknown(args, err, stdout, stderr)
+	}
+	return c.main(ctx, c, rest, stdout, stderr)
+}
+
+// serveCmd runs the server: the UI with the local API embedded (or using
+// --api-url's), or with "api" the local API alone.
+func serveCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
+	cfg, fs, err := parseConfig(c, args)
+	if err != nil {
+		return usageFailed(fs, err, stdout, stderr)
+	}
+	if cfg.printVersion {
+		fmt.Fprintln(stdout, versionText())
 		return 0
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, "error:", err)
-		return 2
-	}
-	if err := serve(ctx, cfg, stdout, withUI); err != nil {
+	if err := serve(ctx, cfg, stdout, c.name == ""); err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
@@ -73,8 +93,24 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		io.WriteString(w, "ok\n")
 	})
 
+	// Listen before anything is created: when the port is taken (or the
+	// certificate unusable), no store is made and no first key printed for
+	// a server that never ran.
+	ln, tlsConfig, err := listen(cfg)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	var sessionKeys [][]byte
+	if withUI {
+		if sessionKeys, err = loadSessionKeys(cfg.DataDir); err != nil {
+			return err
+		}
+	}
+
 	embedded := cfg.APIURL == ""
 	var apiTransport http.RoundTripper // nil: the network
+	hint := ""
 	if embedded {
 		if k := os.Getenv(localapi.BootstrapKeyEnv); k != "" {
 			if err := localapi.CheckChosenKey(k); err != nil {
@@ -94,6 +130,9 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 			fmt.Fprintf(stdout, "\nFirst start: created team \"default\" and a TENANT_ADMIN API key.\n"+
 				"It is shown only this once; store it now:\n\n    %s\n\n", key)
 		}
+		if !created {
+			hint = lostKeyHint(cfg.DataDir)
+		}
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
 		api, err := localapi.NewServer(schema.SDL, store, version,
@@ -104,12 +143,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		mux.Handle("/graphql", api)
 		apiTransport = localapi.Transport{Handler: api}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
 	scheme := "http"
-	if cfg.TLSCert != "" {
+	if tlsConfig != nil {
 		scheme = "https"
 	}
 	if withUI {
@@ -117,20 +152,17 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if embedded {
 			apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
 		}
-		ui, err := newUI(cfg, apiURL, apiTransport)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		mux.Handle("/", ui)
+		mux.Handle("/", newUI(cfg, sessionKeys, apiURL, apiTransport))
 		fmt.Fprintf(stdout, "Team Secrets: %s://%s/  (API: %s)\n", scheme, ln.Addr(), apiURL)
 	} else {
 		fmt.Fprintf(stdout, "Local secrets API: %s://%s/graphql\n", scheme, ln.Addr())
 	}
+	fmt.Fprint(stdout, hint)
 	slog.Info("listening", "addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 
 	srv := &http.Server{
 		Handler:           handlers.SecurityHeaders(mux, cfg.SecureCookies),
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -140,8 +172,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 	}
 	errc := make(chan error, 1)
 	go func() {
-		if cfg.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
 		} else {
 			errc <- srv.Serve(ln)
 		}
@@ -151,7 +183,49 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	slog.Info("shutting down", "cause", context.Cause(ctx).Error(), "wait_at_most", shutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("stopped with requests unfinished after %s: %w", shutdownTimeout, err)
+	}
+	slog.Info("stopped")
+	return nil
+}
+
+// listen binds --addr, with TLS's certificate loaded if one is set.
+func listen(cfg config) (net.Listener, *tls.Config, error) {
+	var tlsConfig *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--tls-cert and --tls-key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, nil, fmt.Errorf("%w: something else listens there; choose another address with --addr", err)
+	}
+	return ln, tlsConfig, err
+}
+
+// lostKeyHint says, on a start that found the store made, how to get an
+// admin key when the one printed on the first start is lost: that start
+// made user admin a TENANT_ADMIN of team default.
+func lostKeyHint(dataDir string) string {
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
+	return "Lost the API key printed on the first start? Make a new one (printed once) with:\n" +
+		"    teamsecrets key create --team default --role TENANT_ADMIN --user admin --data-dir " + shellQuote(dataDir) + "\n"
+}
+
+// shellQuote quotes s for a POSIX shell when it holds more than letters,
+// digits and a few safe punctuation marks.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

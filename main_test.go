@@ -24,7 +24,10 @@ import (
 // runs main's run() with the given arguments.
 func TestMain(m *testing.M) {
 	if os.Getenv("TEAMSECRETS_CHILD") == "1" {
-		os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		ctx, stop := shutdownContext() // signals as main has them
+		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
@@ -35,15 +38,25 @@ const childAdminKey = "tsk_Zq7Lw2Vn9Rb4Xk8Tp1Hs6Gd3Jm5Fc0YaE"
 
 // child is the server running as a separate process.
 type child struct {
-	cmd *exec.Cmd
-	url string // base URL
+	cmd    *exec.Cmd
+	url    string // base URL
+	stderr *bytes.Buffer
 }
+
+// logs is what the child wrote to stderr so far.
+func (c *child) logs() string { return readSync(c.stderr) }
 
 var listenRE = regexp.MustCompile(`(https?://[0-9.:]+)/`)
 
 func startChild(t *testing.T, dataDir string, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	return startChildCmd(t, exec.Command(os.Args[0], args...), dataDir)
+}
+
+// startChildCmd starts cmd, which runs the test binary as the server, and
+// waits until it listens.
+func startChildCmd(t *testing.T, cmd *exec.Cmd, dataDir string) *child {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "TEAMSECRETS_CHILD=1", "TEAMSECRETS_DATA_DIR="+dataDir,
 		"TEAMSECRETS_BOOTSTRAP_KEY="+childAdminKey)
 	out, err := cmd.StdoutPipe()
@@ -51,7 +64,7 @@ func startChild(t *testing.T, dataDir string, args ...string) *child {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stderr = &syncWriter{w: &stderr}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -69,17 +82,17 @@ func startChild(t *testing.T, dataDir string, args ...string) *child {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				t.Fatalf("child exited: %s", stderr.String())
+				t.Fatalf("child exited: %s", readSync(&stderr))
 			}
 			if m := listenRE.FindStringSubmatch(l); m != nil {
 				go func() {
 					for range lines {
 					}
 				}()
-				return &child{cmd: cmd, url: m[1]}
+				return &child{cmd: cmd, url: m[1], stderr: &stderr}
 			}
 		case <-timeout:
-			t.Fatalf("child did not start: %s", stderr.String())
+			t.Fatalf("child did not start: %s", readSync(&stderr))
 		}
 	}
 }
@@ -239,20 +252,41 @@ func TestFirstStartPrintsBootstrapKeyOnceAndServesHealthz(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	// Second start: no new key.
+	// Second start: no new key, but how to make one if the first is lost.
+	outMu.Lock()
 	out.Reset()
+	outMu.Unlock()
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() {
 		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", dir}, &syncWriter{w: &out}, &bytes.Buffer{})
 	}()
-	for i := 0; i < 200 && !listenRE.MatchString(readSync(&out)); i++ {
+	hintRE := regexp.MustCompile(`(?m)^Lost the API key printed on the first start\? .*\n +teamsecrets (key create .*)$`)
+	var hint []string
+	for i := 0; i < 200 && hint == nil; i++ {
 		time.Sleep(10 * time.Millisecond)
+		hint = hintRE.FindStringSubmatch(readSync(&out))
+	}
+	second := readSync(&out)
+	if hint == nil || strings.Count(second, "Lost the API key") != 1 {
+		t.Fatalf("second start gives no hint how to make a key: %s", second)
+	}
+	if strings.Contains(second, "tsk_") {
+		t.Fatal("the key was printed again")
+	}
+	base = listenRE.FindStringSubmatch(second)[1]
+	// The hint's command, run beside the server, makes a working
+	// TENANT_ADMIN key.
+	var keyOut bytes.Buffer
+	if code := run(context.Background(), strings.Fields(hint[1]), &keyOut, &keyOut); code != 0 {
+		t.Fatalf("%s: exit %d: %s", hint[1], code, keyOut.String())
+	}
+	newKey := regexp.MustCompile(`tsk_[A-Za-z0-9_-]{40,}`).FindString(keyOut.String())
+	data, err := gql(base, newKey, `query { auth_info { role } }`, nil)
+	if err != nil || !strings.Contains(string(data["auth_info"]), `"TENANT_ADMIN"`) {
+		t.Fatalf("the hint's key: %s %v", data["auth_info"], err)
 	}
 	cancel()
 	<-done
-	if strings.Contains(readSync(&out), "tsk_") {
-		t.Fatal("the key was printed again")
-	}
 }
 
 var outMu sync.Mutex

@@ -20,22 +20,18 @@ const SessionKeysEnv = "TEAMSECRETS_SESSION_KEYS"
 
 // newUI builds the web UI, talking to the GraphQL API at apiURL. With
 // transport set (the embedded API), calls stay in the process.
-func newUI(cfg config, apiURL string, transport http.RoundTripper) (http.Handler, error) {
-	keys, err := loadSessionKeys(cfg.DataDir)
-	if err != nil {
-		return nil, err
-	}
+func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper) http.Handler {
 	policy := cloud.DefaultRetryPolicy
 	policy.AttemptTimeout = min(policy.AttemptTimeout, cfg.APITimeout)
 	return handlers.New(handlers.Config{
 		API:           cloud.New(apiURL, transport, policy),
-		SessionKeys:   keys,
+		SessionKeys:   sessionKeys,
 		SecureCookies: cfg.SecureCookies,
 		TrustProxy:    cfg.TrustProxy,
 		IdleTimeout:   cfg.IdleTimeout,
 		MaxLifetime:   cfg.MaxLifetime,
 		APITimeout:    cfg.APITimeout,
-	}), nil
+	})
 }
 
 // loadSessionKeys reads TEAMSECRETS_SESSION_KEYS, or dataDir/session.keys,

@@ -56,8 +56,21 @@ func (a *App) apiContext(ctx context.Context, apiKey, teamID string) (context.Co
 	return context.WithTimeout(cloud.WithCredentials(ctx, apiKey, teamID), a.cfg.APITimeout)
 }
 
+// DefaultConfig holds the UI's defaults, the only place they are written:
+// the command line offers them as its flags' defaults, and New fills a
+// zero field of its Config from them.
+func DefaultConfig() Config {
+	return Config{
+		IdleTimeout: 30 * time.Minute,
+		MaxLifetime: 12 * time.Hour,
+		APITimeout:  10 * time.Second,
+		LoginLimit:  LoginLimit{Failures: 5, Window: time.Minute},
+	}
+}
+
 // New builds the UI as an http.Handler.
 func New(cfg Config) http.Handler {
+	def := DefaultConfig()
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -65,16 +78,16 @@ func New(cfg Config) http.Handler {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 30 * time.Minute
+		cfg.IdleTimeout = def.IdleTimeout
 	}
 	if cfg.MaxLifetime <= 0 {
-		cfg.MaxLifetime = 12 * time.Hour
+		cfg.MaxLifetime = def.MaxLifetime
 	}
 	if cfg.APITimeout <= 0 {
-		cfg.APITimeout = 10 * time.Second
+		cfg.APITimeout = def.APITimeout
 	}
 	if cfg.LoginLimit.Failures <= 0 {
-		cfg.LoginLimit = LoginLimit{Failures: 5, Window: time.Minute}
+		cfg.LoginLimit = def.LoginLimit
 	}
 	var csrfKeys [][]byte
 	for _, k := range cfg.SessionKeys {
