@@ -30,7 +30,7 @@ func commands() []command {
 		{"team list", "[flags]", "list the teams of the local API's store", admin},
 		{"key create", "--team SLUG [--role ROLE] [--user NAME] [flags]", "make an API key, printed once; a user key needs a membership and acts with at most the user's role", admin},
 		{"member add", "--team SLUG --role ROLE --user NAME [flags]", "give a user a role in a team, or change it", admin},
-		{"store check", "[flags]", "check the integrity of the local API's store", admin},
+		{"store check", "[flags]", "SQLite integrity check, and every value opens with the master key", admin},
 		{"run", "[--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]", "start COMMAND with the team's secrets as PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)", runCmd},
 		{"import", "[--team SLUG] [--overwrite] [--dry-run] FILE... | --from-env", "add local secrets (config.toml, .env, environment) to the team", importCmd},
 		{"version", "", "print the version", versionCmd},

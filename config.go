@@ -161,7 +161,7 @@ value there stops the start, naming the variable, as a wrong flag does.
 
 Environment only:
   TEAMSECRETS_BOOTSTRAP_KEY  the first TENANT_ADMIN key on an empty store (default: generated, printed once)
-  TEAMSECRETS_MASTER_KEY     base64 32-byte key for values at rest (default: generated into the data dir)
+  TEAMSECRETS_MASTER_KEY     base64 32-byte key for values at rest (default: generated into the data dir for a new store; a store refuses any other key)
 `
 	if withUI {
 		more += "  TEAMSECRETS_SESSION_KEYS   comma-separated session keys, newest first (default: generated into the data dir)\n"
