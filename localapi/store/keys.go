@@ -11,7 +11,7 @@ type KeyInfo struct {
 	Name          string
 	Username      string // the key's user; empty for a service key
 	Created       time.Time
-	CreatedByID   string    // empty: made by an operator (CLI) or at bootstrap
+	CreatedByID   string // empty: made by an operator (CLI) or at bootstrap
 	CreatedByName string
 }
 
