@@ -36,6 +36,9 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // admin runs "team", "key" and "member" commands against the store.
 func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) >= 2 && args[0] == "key" {
+		return adminKey(ctx, args, stdout, stderr) // admin_keys.go
+	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data-dir", envOr("TEAMSECRETS_DATA_DIR", "./data"), "data directory (TEAMSECRETS_DATA_DIR)")
@@ -43,7 +46,7 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	role := fs.String("role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default: for key create --user the user's membership role, else USER)")
 	user := fs.String("user", "", "user name (key create: optional; without it the key is a team service key; the user must already be a member)")
 	if len(args) < 2 {
-		fmt.Fprintln(stderr, "usage: teamsecrets team create SLUG [NAME] | team list | key create --team SLUG [--role ROLE] [--user NAME] | member add --team SLUG --role ROLE --user NAME | store check")
+		fmt.Fprintln(stderr, "usage: teamsecrets team create SLUG [NAME] | team list | key create --team SLUG [--role ROLE] [--user NAME] [--name N] [--expires 90d|RFC3339] | key list --team SLUG | key revoke ID | member add --team SLUG --role ROLE --user NAME | store check")
 		return 2
 	}
 	cmd := args[0] + " " + args[1]
@@ -91,34 +94,6 @@ func admin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		for _, t := range teams {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\n", t.Slug, t.ID, t.Name)
 		}
-	case "key create":
-		if *team == "" {
-			return fail(fmt.Errorf("key create needs --team"))
-		}
-		keyRole, defaulted := *role, false
-		if keyRole == "" {
-			keyRole, defaulted = localapi.RoleUser, true
-			if *user != "" {
-				// A user key defaults to its user's role in the team.
-				if keyRole, err = store.MemberRole(ctx, *team, *user); err != nil {
-					return fail(keyCreateHint(err, *team, *role, *user))
-				}
-			}
-		}
-		key, err := store.CreateKey(ctx, *team, keyRole, *user)
-		if err != nil {
-			return fail(keyCreateHint(err, *team, *role, *user))
-		}
-		what := "team key"
-		if *user != "" {
-			what = "key of " + *user
-		}
-		how := ""
-		if defaulted && *user != "" {
-			how = ", the user's membership role"
-		}
-		fmt.Fprintf(stderr, "API %s for team %s, role %s%s (shown once, store it now):\n", what, *team, keyRole, how)
-		fmt.Fprintln(stdout, key)
 	case "member add":
 		if *team == "" || *user == "" {
 			return fail(fmt.Errorf("member add needs --team and --user"))

@@ -35,6 +35,8 @@ import (
 // write per key per this long, made by the first request after it.
 const LastUsedGranularity = time.Hour
 
+func newKeyID() string { return uuid.NewString() }
+
 // MaxKeyNameLength bounds a key's name, in characters.
 const MaxKeyNameLength = 100
 
@@ -307,7 +309,7 @@ func (r *resolver) CreateApiKey(ctx context.Context, args createAPIKeyArgs) (*cr
 	if err != nil {
 		return nil, internal(ctx, "load team", err)
 	}
-	nk := store.NewKey{ID: uuid.NewString(), Tenant: t, Name: name, ExpiresAt: expires, CreatedBy: id.UserID}
+	nk := store.NewKey{ID: newKeyID(), Tenant: t, Name: name, ExpiresAt: expires, CreatedBy: id.UserID}
 	switch {
 	case in.UserID != nil && string(*in.UserID) == id.UserID:
 		nk.UserID, nk.Role = id.UserID, callerRole
