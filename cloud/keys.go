@@ -32,7 +32,7 @@ func parseTime(s *string) time.Time {
 
 // APIKeys lists the keys the caller may see, newest first, with their last
 // use where the API records it (an extension: without it, LastUsed stays
-// zero and HasLastUsed false).
+// zero and hasLastUsed false).
 func (c *Client) APIKeys(ctx context.Context) (keys []APIKey, hasLastUsed bool, err error) {
 	resp, err := do(ctx, "list api keys", true, func(ctx context.Context, g graphql.Client) (*ListAPIKeysResponse, error) {
 		return ListAPIKeys(ctx, g)
@@ -134,4 +134,3 @@ func (c *Client) UserID(ctx context.Context) (string, error) {
 	}
 	return *auth.Auth_info.User_id, nil
 }
-
