@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -143,8 +144,7 @@ func TestBrowserAPIKeyScreenshots(t *testing.T) {
 		if err := chromedp.Navigate(base + "/teams/default/keys/new").Do(ctx); err != nil {
 			return err
 		}
-		return chromedp.Evaluate(`document.getElementById("name").removeAttribute("required");
-			document.querySelector("main form").submit()`, nil).Do(ctx)
+		return submitted(ctx, `document.getElementById("name").removeAttribute("required")`)
 	})
 	shoot("keys-created", func(ctx context.Context) error {
 		if err := chromedp.Navigate(base + "/teams/default/keys/new").Do(ctx); err != nil {
@@ -153,11 +153,26 @@ func TestBrowserAPIKeyScreenshots(t *testing.T) {
 		if err := chromedp.SendKeys("#name", "ci runner", chromedp.ByQuery).Do(ctx); err != nil {
 			return err
 		}
-		return chromedp.Evaluate(`document.querySelector("main form").submit()`, nil).Do(ctx)
+		return submitted(ctx, ``)
 	})
 	var revoke string
 	run(t, ctx, chromedp.Navigate(base+"/teams/default/keys"), chromedp.WaitVisible("table.keys", chromedp.ByQuery),
 		chromedp.AttributeValue(`table.keys tbody tr:first-child td.actions a`, "href", &revoke, nil, chromedp.ByQuery))
 	shoot("keys-revoke", open(revoke))
 	t.Logf("screenshots in %s", dir)
+}
+
+// submitted runs script, submits the page's form and waits for the answer
+// to load (as navigating does, inside an action).
+func submitted(ctx context.Context, script string) error {
+	if err := chromedp.Evaluate(script+`; window.__stale = true; document.querySelector("main form").submit()`, nil).Do(ctx); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var ready bool
+		if err := chromedp.Evaluate(`!window.__stale && document.readyState === "complete"`, &ready).Do(ctx); err == nil && ready {
+			return nil
+		}
+	}
+	return fmt.Errorf("the form's answer did not load")
 }
