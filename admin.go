@@ -35,15 +35,16 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // admin runs the commands that manage the local API's store: "team
-// create", "team list", "key create", "member add" and "store check".
+// create", "team list", "member add" and "store check" (the key commands
+// are in admin_keys.go).
 func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
 	team, role, user := new(string), new(string), new(string)
-	if c.name == "key create" || c.name == "member add" {
+	if c.name == "member add" {
 		fs.StringVar(team, "team", "", "team slug")
-		fs.StringVar(role, "role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default: for key create --user the user's membership role, else USER)")
-		fs.StringVar(user, "user", "", "user name (key create: optional; without it the key is a team service key; the user must already be a member)")
+		fs.StringVar(role, "role", "", "TENANT_ADMIN, USER or READ_ONLY_USER (default USER)")
+		fs.StringVar(user, "user", "", "user name")
 	}
 	c.setUsage(fs, "")
 	cmd := c.name
@@ -56,8 +57,6 @@ func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writ
 			err = fmt.Errorf("unexpected argument %q", positional[2])
 		case cmd != "team create" && len(positional) > 0:
 			err = fmt.Errorf("unexpected argument %q", positional[0])
-		case cmd == "key create" && *team == "":
-			err = fmt.Errorf("key create needs --team")
 		case cmd == "member add" && (*team == "" || *user == ""):
 			err = fmt.Errorf("member add needs --team and --user")
 		}
@@ -102,31 +101,6 @@ func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writ
 		for _, t := range teams {
 			fmt.Fprintf(stdout, "%s\t%s\t%s\n", t.Slug, t.ID, t.Name)
 		}
-	case "key create":
-		keyRole, defaulted := *role, false
-		if keyRole == "" {
-			keyRole, defaulted = localapi.RoleUser, true
-			if *user != "" {
-				// A user key defaults to its user's role in the team.
-				if keyRole, err = store.MemberRole(ctx, *team, *user); err != nil {
-					return fail(keyCreateHint(err, *team, *role, *user))
-				}
-			}
-		}
-		key, err := store.CreateKey(ctx, *team, keyRole, *user)
-		if err != nil {
-			return fail(keyCreateHint(err, *team, *role, *user))
-		}
-		what := "team key"
-		if *user != "" {
-			what = "key of " + *user
-		}
-		how := ""
-		if defaulted && *user != "" {
-			how = ", the user's membership role"
-		}
-		fmt.Fprintf(stderr, "API %s for team %s, role %s%s (shown once, store it now):\n", what, *team, keyRole, how)
-		fmt.Fprintln(stdout, key)
 	case "member add":
 		if *role == "" {
 			*role = localapi.RoleUser

@@ -34,6 +34,51 @@ type AuthInfoResponse struct {
 // GetAuth_info returns AuthInfoResponse.Auth_info, and is useful for accessing the field via an interface.
 func (v *AuthInfoResponse) GetAuth_info() AuthInfoAuth_info { return v.Auth_info }
 
+// CreateAPIKeyCreate_api_keyCreate_api_key_payload includes the requested fields of the GraphQL type create_api_key_payload.
+type CreateAPIKeyCreate_api_keyCreate_api_key_payload struct {
+	Id  *string `json:"id"`
+	Key *string `json:"key"`
+}
+
+// GetId returns CreateAPIKeyCreate_api_keyCreate_api_key_payload.Id, and is useful for accessing the field via an interface.
+func (v *CreateAPIKeyCreate_api_keyCreate_api_key_payload) GetId() *string { return v.Id }
+
+// GetKey returns CreateAPIKeyCreate_api_keyCreate_api_key_payload.Key, and is useful for accessing the field via an interface.
+func (v *CreateAPIKeyCreate_api_keyCreate_api_key_payload) GetKey() *string { return v.Key }
+
+// CreateAPIKeyResponse is returned by CreateAPIKey on success.
+type CreateAPIKeyResponse struct {
+	// Create an API key; the key is in the answer once and never again.
+	Create_api_key *CreateAPIKeyCreate_api_keyCreate_api_key_payload `json:"create_api_key"`
+}
+
+// GetCreate_api_key returns CreateAPIKeyResponse.Create_api_key, and is useful for accessing the field via an interface.
+func (v *CreateAPIKeyResponse) GetCreate_api_key() *CreateAPIKeyCreate_api_keyCreate_api_key_payload {
+	return v.Create_api_key
+}
+
+type Create_api_key_input struct {
+	Name string `json:"name"`
+	// The key's user. Null (not in Prefect Cloud): a team service key, made by a TENANT_ADMIN.
+	User_id *string `json:"user_id"`
+	// When the key stops working; null: never. Must be in the future.
+	Expires_at *string `json:"expires_at"`
+	// The team the key acts in by default; null: the team of the request.
+	Default_tenant_id *string `json:"default_tenant_id"`
+}
+
+// GetName returns Create_api_key_input.Name, and is useful for accessing the field via an interface.
+func (v *Create_api_key_input) GetName() string { return v.Name }
+
+// GetUser_id returns Create_api_key_input.User_id, and is useful for accessing the field via an interface.
+func (v *Create_api_key_input) GetUser_id() *string { return v.User_id }
+
+// GetExpires_at returns Create_api_key_input.Expires_at, and is useful for accessing the field via an interface.
+func (v *Create_api_key_input) GetExpires_at() *string { return v.Expires_at }
+
+// GetDefault_tenant_id returns Create_api_key_input.Default_tenant_id, and is useful for accessing the field via an interface.
+func (v *Create_api_key_input) GetDefault_tenant_id() *string { return v.Default_tenant_id }
+
 // CurrentUserResponse is returned by CurrentUser on success.
 type CurrentUserResponse struct {
 	// The user that owns the API key (empty for team-scoped service keys).
@@ -109,6 +154,25 @@ func (v *CurrentUserUserMembershipsMembershipTenant) GetName() string { return v
 // GetSlug returns CurrentUserUserMembershipsMembershipTenant.Slug, and is useful for accessing the field via an interface.
 func (v *CurrentUserUserMembershipsMembershipTenant) GetSlug() string { return v.Slug }
 
+// DeleteAPIKeyDelete_api_keySuccess_payload includes the requested fields of the GraphQL type success_payload.
+type DeleteAPIKeyDelete_api_keySuccess_payload struct {
+	Success *bool `json:"success"`
+}
+
+// GetSuccess returns DeleteAPIKeyDelete_api_keySuccess_payload.Success, and is useful for accessing the field via an interface.
+func (v *DeleteAPIKeyDelete_api_keySuccess_payload) GetSuccess() *bool { return v.Success }
+
+// DeleteAPIKeyResponse is returned by DeleteAPIKey on success.
+type DeleteAPIKeyResponse struct {
+	// Revoke an API key: the next request with it is refused (UNAUTHENTICATED).
+	Delete_api_key *DeleteAPIKeyDelete_api_keySuccess_payload `json:"delete_api_key"`
+}
+
+// GetDelete_api_key returns DeleteAPIKeyResponse.Delete_api_key, and is useful for accessing the field via an interface.
+func (v *DeleteAPIKeyResponse) GetDelete_api_key() *DeleteAPIKeyDelete_api_keySuccess_payload {
+	return v.Delete_api_key
+}
+
 // DeleteSecretDelete_secretSuccess_payload includes the requested fields of the GraphQL type success_payload.
 type DeleteSecretDelete_secretSuccess_payload struct {
 	Success *bool   `json:"success"`
@@ -131,6 +195,99 @@ type DeleteSecretResponse struct {
 func (v *DeleteSecretResponse) GetDelete_secret() *DeleteSecretDelete_secretSuccess_payload {
 	return v.Delete_secret
 }
+
+type Delete_api_key_input struct {
+	Key_id string `json:"key_id"`
+}
+
+// GetKey_id returns Delete_api_key_input.Key_id, and is useful for accessing the field via an interface.
+func (v *Delete_api_key_input) GetKey_id() string { return v.Key_id }
+
+// ListAPIKeyUseAuth_api_key includes the requested fields of the GraphQL type auth_api_key.
+type ListAPIKeyUseAuth_api_key struct {
+	Id string `json:"id"`
+	// Not in Prefect Cloud: when the key was last used, recorded at most once an hour; null: not since it was made.
+	Last_used *string `json:"last_used"`
+}
+
+// GetId returns ListAPIKeyUseAuth_api_key.Id, and is useful for accessing the field via an interface.
+func (v *ListAPIKeyUseAuth_api_key) GetId() string { return v.Id }
+
+// GetLast_used returns ListAPIKeyUseAuth_api_key.Last_used, and is useful for accessing the field via an interface.
+func (v *ListAPIKeyUseAuth_api_key) GetLast_used() *string { return v.Last_used }
+
+// ListAPIKeyUseResponse is returned by ListAPIKeyUse on success.
+type ListAPIKeyUseResponse struct {
+	// API keys the caller may see, newest first unless ordered otherwise. Never the key itself.
+	Auth_api_key []ListAPIKeyUseAuth_api_key `json:"auth_api_key"`
+}
+
+// GetAuth_api_key returns ListAPIKeyUseResponse.Auth_api_key, and is useful for accessing the field via an interface.
+func (v *ListAPIKeyUseResponse) GetAuth_api_key() []ListAPIKeyUseAuth_api_key { return v.Auth_api_key }
+
+// ListAPIKeysAuth_api_key includes the requested fields of the GraphQL type auth_api_key.
+type ListAPIKeysAuth_api_key struct {
+	Id                string  `json:"id"`
+	Name              string  `json:"name"`
+	Created           string  `json:"created"`
+	Expires_at        *string `json:"expires_at"`
+	Default_tenant_id *string `json:"default_tenant_id"`
+	// The key's user; null for a team service key.
+	User_id *string `json:"user_id"`
+	Updated string  `json:"updated"`
+	// Who made the key; null when an operator made it (teamsecrets key create).
+	Created_by *ListAPIKeysAuth_api_keyCreated_byApi_key_user `json:"created_by"`
+}
+
+// GetId returns ListAPIKeysAuth_api_key.Id, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetId() string { return v.Id }
+
+// GetName returns ListAPIKeysAuth_api_key.Name, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetName() string { return v.Name }
+
+// GetCreated returns ListAPIKeysAuth_api_key.Created, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetCreated() string { return v.Created }
+
+// GetExpires_at returns ListAPIKeysAuth_api_key.Expires_at, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetExpires_at() *string { return v.Expires_at }
+
+// GetDefault_tenant_id returns ListAPIKeysAuth_api_key.Default_tenant_id, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetDefault_tenant_id() *string { return v.Default_tenant_id }
+
+// GetUser_id returns ListAPIKeysAuth_api_key.User_id, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetUser_id() *string { return v.User_id }
+
+// GetUpdated returns ListAPIKeysAuth_api_key.Updated, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetUpdated() string { return v.Updated }
+
+// GetCreated_by returns ListAPIKeysAuth_api_key.Created_by, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_key) GetCreated_by() *ListAPIKeysAuth_api_keyCreated_byApi_key_user {
+	return v.Created_by
+}
+
+// ListAPIKeysAuth_api_keyCreated_byApi_key_user includes the requested fields of the GraphQL type api_key_user.
+// The GraphQL type's documentation follows.
+//
+// A user as a key list shows one (Cloud's user type, its id and username only).
+type ListAPIKeysAuth_api_keyCreated_byApi_key_user struct {
+	Id       string `json:"id"`
+	Username string `json:"username"`
+}
+
+// GetId returns ListAPIKeysAuth_api_keyCreated_byApi_key_user.Id, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_keyCreated_byApi_key_user) GetId() string { return v.Id }
+
+// GetUsername returns ListAPIKeysAuth_api_keyCreated_byApi_key_user.Username, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysAuth_api_keyCreated_byApi_key_user) GetUsername() string { return v.Username }
+
+// ListAPIKeysResponse is returned by ListAPIKeys on success.
+type ListAPIKeysResponse struct {
+	// API keys the caller may see, newest first unless ordered otherwise. Never the key itself.
+	Auth_api_key []ListAPIKeysAuth_api_key `json:"auth_api_key"`
+}
+
+// GetAuth_api_key returns ListAPIKeysResponse.Auth_api_key, and is useful for accessing the field via an interface.
+func (v *ListAPIKeysResponse) GetAuth_api_key() []ListAPIKeysAuth_api_key { return v.Auth_api_key }
 
 // ListSecretNamesResponse is returned by ListSecretNames on success.
 type ListSecretNamesResponse struct {
@@ -187,6 +344,22 @@ func (v *SetSecretSet_secretSuccess_payload) GetSuccess() *bool { return v.Succe
 // GetError returns SetSecretSet_secretSuccess_payload.Error, and is useful for accessing the field via an interface.
 func (v *SetSecretSet_secretSuccess_payload) GetError() *string { return v.Error }
 
+// __CreateAPIKeyInput is used internally by genqlient
+type __CreateAPIKeyInput struct {
+	Input Create_api_key_input `json:"input"`
+}
+
+// GetInput returns __CreateAPIKeyInput.Input, and is useful for accessing the field via an interface.
+func (v *__CreateAPIKeyInput) GetInput() Create_api_key_input { return v.Input }
+
+// __DeleteAPIKeyInput is used internally by genqlient
+type __DeleteAPIKeyInput struct {
+	Input Delete_api_key_input `json:"input"`
+}
+
+// GetInput returns __DeleteAPIKeyInput.Input, and is useful for accessing the field via an interface.
+func (v *__DeleteAPIKeyInput) GetInput() Delete_api_key_input { return v.Input }
+
 // __DeleteSecretInput is used internally by genqlient
 type __DeleteSecretInput struct {
 	Name string `json:"name"`
@@ -229,6 +402,43 @@ func AuthInfo(
 	}
 
 	data_ = &AuthInfoResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The mutation executed by CreateAPIKey.
+const CreateAPIKey_Operation = `
+mutation CreateAPIKey ($input: create_api_key_input!) {
+	create_api_key(input: $input) {
+		id
+		key
+	}
+}
+`
+
+// Create an API key (as `prefect auth create-key` does); the key is in this
+// answer only.
+func CreateAPIKey(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input Create_api_key_input,
+) (data_ *CreateAPIKeyResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "CreateAPIKey",
+		Query:  CreateAPIKey_Operation,
+		Variables: &__CreateAPIKeyInput{
+			Input: input,
+		},
+	}
+
+	data_ = &CreateAPIKeyResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(
@@ -285,6 +495,41 @@ func CurrentUser(
 	return data_, err_
 }
 
+// The mutation executed by DeleteAPIKey.
+const DeleteAPIKey_Operation = `
+mutation DeleteAPIKey ($input: delete_api_key_input!) {
+	delete_api_key(input: $input) {
+		success
+	}
+}
+`
+
+// Revoke an API key.
+func DeleteAPIKey(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	input Delete_api_key_input,
+) (data_ *DeleteAPIKeyResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "DeleteAPIKey",
+		Query:  DeleteAPIKey_Operation,
+		Variables: &__DeleteAPIKeyInput{
+			Input: input,
+		},
+	}
+
+	data_ = &DeleteAPIKeyResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
 // The mutation executed by DeleteSecret.
 const DeleteSecret_Operation = `
 mutation DeleteSecret ($name: String!) {
@@ -310,6 +555,82 @@ func DeleteSecret(
 	}
 
 	data_ = &DeleteSecretResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ListAPIKeyUse.
+const ListAPIKeyUse_Operation = `
+query ListAPIKeyUse {
+	auth_api_key {
+		id
+		last_used
+	}
+}
+`
+
+// The API keys page: when each key was last used. Not in Prefect Cloud (an
+// extension of the local API): against an API without it the page shows no
+// last use.
+func ListAPIKeyUse(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ListAPIKeyUseResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ListAPIKeyUse",
+		Query:  ListAPIKeyUse_Operation,
+	}
+
+	data_ = &ListAPIKeyUseResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ListAPIKeys.
+const ListAPIKeys_Operation = `
+query ListAPIKeys {
+	auth_api_key(order_by: {created:desc}) {
+		id
+		name
+		created
+		expires_at
+		default_tenant_id
+		user_id
+		updated
+		created_by {
+			id
+			username
+		}
+	}
+}
+`
+
+// The API keys page: the keys the caller may see, newest first (the
+// document the Prefect Cloud UI sends). Never the key itself.
+func ListAPIKeys(
+	ctx_ context.Context,
+	client_ graphql.Client,
+) (data_ *ListAPIKeysResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ListAPIKeys",
+		Query:  ListAPIKeys_Operation,
+	}
+
+	data_ = &ListAPIKeysResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

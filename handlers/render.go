@@ -45,6 +45,9 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 	}
 	current := teamOf(c)
 	l.Team = views.TeamLink{Name: current.Name, Slug: current.Slug}
+	if current.Slug != "" {
+		l.KeysURL = keysURL(current.Slug)
+	}
 	teams := slices.Clone(s.Teams)
 	sortTeams(teams)
 	for _, t := range teams {

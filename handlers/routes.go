@@ -44,6 +44,14 @@ func (a *App) routes() http.Handler {
 	team.GET("/:name/delete", a.secretDelete, a.requireWriter)
 	team.POST("/:name/delete", a.secretRemove, a.requireWriter)
 
+	// API keys: every member manages their own (key_*.go).
+	keys := pages.Group("/teams/:slug/keys", a.requireSession, a.teamScope)
+	keys.GET("", a.apiKeyList)
+	keys.GET("/new", a.apiKeyCreate)
+	keys.POST("", a.apiKeySave)
+	keys.GET("/:id/revoke", a.apiKeyRevoke)
+	keys.POST("/:id/revoke", a.apiKeyRemove)
+
 	// Import takes uploads up to 1 MiB: its own body limit, outside the
 	// pages group's, read before the CSRF check parses the form.
 	imports := []echo.MiddlewareFunc{noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),

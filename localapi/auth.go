@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -20,6 +21,8 @@ import (
 // the answer.
 type caller struct {
 	dir          store.Directory
+	keys         store.KeyAdmin   // records a key's use (coarsely: see touchKey)
+	now          func() time.Time // nil: time.Now
 	key          string
 	tenantHeader string
 
@@ -34,6 +37,8 @@ type identity struct {
 	TenantID        string // the team this request acts in
 	DefaultTenantID string // the key's default team
 	Role            string // the key's effective role in TenantID
+	KeyID           string // the key's id
+	KeyRole         string // the key's own role (before the membership cap)
 }
 
 // canWrite reports whether the role may write and read values. Only the two
@@ -77,7 +82,15 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 	if err != nil {
 		return identity{}, internal(ctx, "look up api key", err)
 	}
-	id := identity{UserID: k.UserID, TenantID: k.TenantID, DefaultTenantID: k.TenantID, Role: k.Role}
+	now := time.Now()
+	if c.now != nil {
+		now = c.now()
+	}
+	if !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) {
+		return identity{}, errKeyExpired(k.ExpiresAt)
+	}
+	c.touchKey(ctx, k, now)
+	id := identity{UserID: k.UserID, TenantID: k.TenantID, DefaultTenantID: k.TenantID, Role: k.Role, KeyID: k.ID, KeyRole: k.Role}
 	if c.tenantHeader != "" {
 		want, err := uuid.Parse(c.tenantHeader)
 		if err != nil {

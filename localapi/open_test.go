@@ -180,7 +180,12 @@ func legacy(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`DROP TABLE meta`, `PRAGMA user_version = 1`} {
+	for _, q := range []string{`DROP TABLE meta`,
+		// Migration 3: API key names, expiry, last use, maker.
+		`DROP INDEX api_key_by_tenant`, `DROP INDEX api_key_by_user`,
+		`ALTER TABLE api_key DROP COLUMN name`, `ALTER TABLE api_key DROP COLUMN expires_at`,
+		`ALTER TABLE api_key DROP COLUMN last_used_at`, `ALTER TABLE api_key DROP COLUMN created_by`,
+		`PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package localapi
 import (
 	"context"
 	"errors"
+	"time"
 
 	"teamsecrets/localapi/store"
 	"teamsecrets/rules"
@@ -17,6 +18,8 @@ const MaxValueBytes = rules.MaxValueBytes
 type resolver struct {
 	values  *vault
 	dir     store.Directory
+	keys    store.Backend    // API keys (keys.go)
+	now     func() time.Time // nil: time.Now
 	version string
 	limits  Limits
 }

@@ -24,6 +24,7 @@ type Server struct {
 	schema       *graphql.Schema
 	values       *vault
 	dir          store.Directory
+	keys         store.Backend
 	docs         docCache
 	limits       Limits
 	trustProxy   bool
@@ -42,19 +43,20 @@ func WithLimits(l Limits) Option { return func(s *Server) { s.limits = l } }
 // X-Forwarded-For (only behind a proxy you run, which sets it).
 func WithTrustProxy(trust bool) Option { return func(s *Server) { s.trustProxy = trust } }
 
-// WithClock sets the clock of the authentication limit (tests).
+// WithClock sets the clock of the authentication limit and of key expiry
+// (tests).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
 // NewServer parses the schema (schema.graphql, package schema's SDL) and
 // binds it to the store.
 func NewServer(schemaSDL string, st *Store, version string, opts ...Option) (*Server, error) {
-	s := &Server{values: st.vault, dir: st.backend, limits: DefaultLimits()}
+	s := &Server{values: st.vault, dir: st.backend, keys: st.backend, limits: DefaultLimits()}
 	for _, o := range opts {
 		o(s)
 	}
 	s.limits = s.limits.withDefaults()
 	s.authFailures = newAuthFailures(s.limits, s.now)
-	schema, err := graphql.ParseSchema(schemaSDL, &resolver{values: s.values, dir: s.dir, version: version, limits: s.limits},
+	schema, err := graphql.ParseSchema(schemaSDL, &resolver{values: s.values, dir: s.dir, keys: s.keys, now: s.now, version: version, limits: s.limits},
 		graphql.UseFieldResolvers(),
 		graphql.MaxDepth(s.limits.MaxDepth),
 		graphql.MaxQueryLength(s.limits.MaxQueryBytes),
@@ -161,6 +163,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &caller{
 		dir:          s.dir,
+		keys:         s.keys,
+		now:          s.now,
 		key:          bearerKey(r.Header.Get("Authorization")),
 		tenantHeader: r.Header.Get("X-PREFECT-TENANT-ID"),
 	}

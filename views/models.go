@@ -13,6 +13,7 @@ type Layout struct {
 	AllTeams string     // URL of the page with every team, when Teams are not all
 	CSRF     string     // token for the sign-out form
 	Flash    Flash
+	KeysURL  string // the API keys page of the current team; empty outside a team
 }
 
 // TeamLink is one entry of the team switcher.

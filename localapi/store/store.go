@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Roles, as Prefect Cloud names them.
@@ -103,6 +104,11 @@ type Key struct {
 	// user key acts with the lesser of it and the user's membership role in
 	// the team of the request.
 	Role string
+	// ExpiresAt is when the key stops working; zero: never.
+	ExpiresAt time.Time
+	// LastUsed is the last use recorded (coarsely: see TouchKey); zero:
+	// none.
+	LastUsed time.Time
 }
 
 // NewKey is a key to store: its hash (never the key), team, role and, for
@@ -112,6 +118,12 @@ type NewKey struct {
 	Tenant   Tenant
 	Role     string
 	Username string // empty: a service key of Tenant
+	// Optional (the API's create_api_key sets them; see KeyAdmin):
+	ID        string    // the key's id; empty: the backend makes one
+	UserID    string    // the user by id, instead of Username
+	Name      string    // what people call it
+	ExpiresAt time.Time // zero: never
+	CreatedBy string    // the id of the user who made it; empty: an operator
 }
 
 // Sealed is one stored value as the backend holds it.
@@ -194,5 +206,6 @@ type Backend interface {
 	Directory
 	Admin
 	KeyCheck
+	KeyAdmin
 	Close() error
 }

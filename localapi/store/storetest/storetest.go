@@ -30,6 +30,7 @@ func Run(t *testing.T, open Open) {
 		{"Teams", testTeams},
 		{"MembersAndUsers", testMembersAndUsers},
 		{"Keys", testKeys},
+		{"KeyListExpiryRevokeAndUse", testKeyAdmin},
 		{"SealedValuesComeBackByteForByte", testSealedValues},
 		{"NamesOrderAndTeamIsolation", testNames},
 		{"PutManyAndEachSealed", testPutManyAndEach},
