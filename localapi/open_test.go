@@ -180,7 +180,8 @@ func legacy(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`DROP TABLE meta`, `PRAGMA user_version = 1`} {
+	for _, q := range []string{`DROP TABLE meta`, `DROP INDEX secret_by_updated`,
+		`ALTER TABLE secret DROP COLUMN created_at`, `ALTER TABLE secret DROP COLUMN updated_by`, `PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
