@@ -81,13 +81,13 @@ type SecretListPage struct {
 	SortOptions    []SortOption
 	PageLinks      []PageLink // numbered pages; a link without URL is a gap
 	Total          int        // secrets in the team
-	Matches  int // secrets matching the search
-	From, To int // 1-based range shown
-	Page     int
-	Pages    int
-	PrevURL  string // empty on the first page
-	NextURL  string // empty on the last page
-	Rows     []SecretRow
+	Matches        int        // secrets matching the search
+	From, To       int        // 1-based range shown
+	Page           int
+	Pages          int
+	PrevURL        string // empty on the first page
+	NextURL        string // empty on the last page
+	Rows           []SecretRow
 }
 
 // FieldErrors are form errors, each shown next to its field.
