@@ -11,13 +11,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/Khan/genqlient/graphql"
 )
 
 // Client calls the Cloud GraphQL API.
 type Client struct {
-	gql graphql.Client
+	gql     graphql.Client
+	listExt atomic.Int32 // does the API offer secret_list (secret_list.go)
 }
 
 // New returns a client for a GraphQL endpoint. base may be nil for

@@ -298,6 +298,84 @@ type ListSecretNamesResponse struct {
 // GetSecret_names returns ListSecretNamesResponse.Secret_names, and is useful for accessing the field via an interface.
 func (v *ListSecretNamesResponse) GetSecret_names() []string { return v.Secret_names }
 
+// ListSecretPagePageSecret_page includes the requested fields of the GraphQL type secret_page.
+// The GraphQL type's documentation follows.
+//
+// A page of secrets (extension: not in Prefect Cloud).
+type ListSecretPagePageSecret_page struct {
+	// Secrets matching the search (all of the team's without one).
+	Total_count int                                               `json:"total_count"`
+	Secrets     []ListSecretPagePageSecret_pageSecretsSecret_meta `json:"secrets"`
+}
+
+// GetTotal_count returns ListSecretPagePageSecret_page.Total_count, and is useful for accessing the field via an interface.
+func (v *ListSecretPagePageSecret_page) GetTotal_count() int { return v.Total_count }
+
+// GetSecrets returns ListSecretPagePageSecret_page.Secrets, and is useful for accessing the field via an interface.
+func (v *ListSecretPagePageSecret_page) GetSecrets() []ListSecretPagePageSecret_pageSecretsSecret_meta {
+	return v.Secrets
+}
+
+// ListSecretPagePageSecret_pageSecretsSecret_meta includes the requested fields of the GraphQL type secret_meta.
+// The GraphQL type's documentation follows.
+//
+// A secret without its value (extension: not in Prefect Cloud).
+type ListSecretPagePageSecret_pageSecretsSecret_meta struct {
+	Name string `json:"name"`
+	// First written, RFC 3339 UTC.
+	Created string `json:"created"`
+	// Last written, RFC 3339 UTC.
+	Updated string `json:"updated"`
+	// Who wrote the current value: the key's user, "team key" for a team key, or null when not known.
+	Updated_by *string `json:"updated_by"`
+}
+
+// GetName returns ListSecretPagePageSecret_pageSecretsSecret_meta.Name, and is useful for accessing the field via an interface.
+func (v *ListSecretPagePageSecret_pageSecretsSecret_meta) GetName() string { return v.Name }
+
+// GetCreated returns ListSecretPagePageSecret_pageSecretsSecret_meta.Created, and is useful for accessing the field via an interface.
+func (v *ListSecretPagePageSecret_pageSecretsSecret_meta) GetCreated() string { return v.Created }
+
+// GetUpdated returns ListSecretPagePageSecret_pageSecretsSecret_meta.Updated, and is useful for accessing the field via an interface.
+func (v *ListSecretPagePageSecret_pageSecretsSecret_meta) GetUpdated() string { return v.Updated }
+
+// GetUpdated_by returns ListSecretPagePageSecret_pageSecretsSecret_meta.Updated_by, and is useful for accessing the field via an interface.
+func (v *ListSecretPagePageSecret_pageSecretsSecret_meta) GetUpdated_by() *string {
+	return v.Updated_by
+}
+
+// ListSecretPageResponse is returned by ListSecretPage on success.
+type ListSecretPageResponse struct {
+	// One page of the selected team's secrets with when and by whom each was
+	// written (never a value): searched (names containing search, ASCII case
+	// ignored), ordered (name by default), counted. limit: 0 to 100.
+	// Extension: not in Prefect Cloud.
+	Page ListSecretPagePageSecret_page `json:"page"`
+	// One page of the selected team's secrets with when and by whom each was
+	// written (never a value): searched (names containing search, ASCII case
+	// ignored), ordered (name by default), counted. limit: 0 to 100.
+	// Extension: not in Prefect Cloud.
+	Team ListSecretPageTeamSecret_page `json:"team"`
+}
+
+// GetPage returns ListSecretPageResponse.Page, and is useful for accessing the field via an interface.
+func (v *ListSecretPageResponse) GetPage() ListSecretPagePageSecret_page { return v.Page }
+
+// GetTeam returns ListSecretPageResponse.Team, and is useful for accessing the field via an interface.
+func (v *ListSecretPageResponse) GetTeam() ListSecretPageTeamSecret_page { return v.Team }
+
+// ListSecretPageTeamSecret_page includes the requested fields of the GraphQL type secret_page.
+// The GraphQL type's documentation follows.
+//
+// A page of secrets (extension: not in Prefect Cloud).
+type ListSecretPageTeamSecret_page struct {
+	// Secrets matching the search (all of the team's without one).
+	Total_count int `json:"total_count"`
+}
+
+// GetTotal_count returns ListSecretPageTeamSecret_page.Total_count, and is useful for accessing the field via an interface.
+func (v *ListSecretPageTeamSecret_page) GetTotal_count() int { return v.Total_count }
+
 // ListTeamsResponse is returned by ListTeams on success.
 type ListTeamsResponse struct {
 	// Teams the caller is a member of.
@@ -322,6 +400,30 @@ func (v *ListTeamsTenant) GetSlug() string { return v.Slug }
 
 // GetName returns ListTeamsTenant.Name, and is useful for accessing the field via an interface.
 func (v *ListTeamsTenant) GetName() string { return v.Name }
+
+type Order_by string
+
+const (
+	Order_byAsc  Order_by = "asc"
+	Order_byDesc Order_by = "desc"
+)
+
+var AllOrder_by = []Order_by{
+	Order_byAsc,
+	Order_byDesc,
+}
+
+// The order of secret_list: one of name or updated (extension: not in Prefect Cloud).
+type Secret_order_by struct {
+	Name    *Order_by `json:"name"`
+	Updated *Order_by `json:"updated"`
+}
+
+// GetName returns Secret_order_by.Name, and is useful for accessing the field via an interface.
+func (v *Secret_order_by) GetName() *Order_by { return v.Name }
+
+// GetUpdated returns Secret_order_by.Updated, and is useful for accessing the field via an interface.
+func (v *Secret_order_by) GetUpdated() *Order_by { return v.Updated }
 
 // SetSecretResponse is returned by SetSecret on success.
 type SetSecretResponse struct {
@@ -367,6 +469,26 @@ type __DeleteSecretInput struct {
 
 // GetName returns __DeleteSecretInput.Name, and is useful for accessing the field via an interface.
 func (v *__DeleteSecretInput) GetName() string { return v.Name }
+
+// __ListSecretPageInput is used internally by genqlient
+type __ListSecretPageInput struct {
+	Search   *string          `json:"search"`
+	Order_by *Secret_order_by `json:"order_by"`
+	Limit    int              `json:"limit"`
+	Offset   *int             `json:"offset"`
+}
+
+// GetSearch returns __ListSecretPageInput.Search, and is useful for accessing the field via an interface.
+func (v *__ListSecretPageInput) GetSearch() *string { return v.Search }
+
+// GetOrder_by returns __ListSecretPageInput.Order_by, and is useful for accessing the field via an interface.
+func (v *__ListSecretPageInput) GetOrder_by() *Secret_order_by { return v.Order_by }
+
+// GetLimit returns __ListSecretPageInput.Limit, and is useful for accessing the field via an interface.
+func (v *__ListSecretPageInput) GetLimit() int { return v.Limit }
+
+// GetOffset returns __ListSecretPageInput.Offset, and is useful for accessing the field via an interface.
+func (v *__ListSecretPageInput) GetOffset() *int { return v.Offset }
 
 // __SetSecretInput is used internally by genqlient
 type __SetSecretInput struct {
@@ -660,6 +782,58 @@ func ListSecretNames(
 	}
 
 	data_ = &ListSecretNamesResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ListSecretPage.
+const ListSecretPage_Operation = `
+query ListSecretPage ($search: String, $order_by: secret_order_by, $limit: Int!, $offset: Int) {
+	page: secret_list(search: $search, order_by: $order_by, limit: $limit, offset: $offset) {
+		total_count
+		secrets {
+			name
+			created
+			updated
+			updated_by
+		}
+	}
+	team: secret_list(limit: 0) {
+		total_count
+	}
+}
+`
+
+// The list page on an API with the secret_list extension (the local API;
+// not in Prefect Cloud): one page with when and by whom each secret was
+// written, and the team's size. Never asks for a value.
+func ListSecretPage(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	search *string,
+	order_by *Secret_order_by,
+	limit int,
+	offset *int,
+) (data_ *ListSecretPageResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ListSecretPage",
+		Query:  ListSecretPage_Operation,
+		Variables: &__ListSecretPageInput{
+			Search:   search,
+			Order_by: order_by,
+			Limit:    limit,
+			Offset:   offset,
+		},
+	}
+
+	data_ = &ListSecretPageResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

@@ -61,7 +61,7 @@ func TestBackendFaultsOnTheListPage(t *testing.T) {
 			if strings.Contains(p.Body, "PARTIAL_ONLY") {
 				t.Error("a partial answer was shown as the list")
 			}
-			if got := u.Proxy.Count("ListSecretNames"); got != tt.attempts {
+			if got := u.Proxy.Count("ListSecretPage"); got != tt.attempts {
 				t.Errorf("attempts %d, want %d", got, tt.attempts)
 			}
 			if got := p.Header.Get("Retry-After"); got != tt.retryAfter {
@@ -143,7 +143,7 @@ func TestVisitorWhoLeavesIsNotAnAPIFailure(t *testing.T) {
 		name, op, method, path string
 		form                   url.Values
 	}{
-		{"list", "ListSecretNames", http.MethodGet, "/teams/default/secrets", nil},
+		{"list", "ListSecretPage", http.MethodGet, "/teams/default/secrets", nil},
 		{"add", "ListSecretNames", http.MethodPost, "/teams/default/secrets", form(url.Values{"name": {"GONE"}, "value": {"v"}})},
 		{"sign-in", "AuthInfo", http.MethodPost, "/login", form(url.Values{"key": {u.Env.AdminKey}})},
 	} {

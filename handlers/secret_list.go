@@ -21,10 +21,11 @@ var perPages = []int{20, 50, 100}
 // listQuery is the list page's query string, cleaned up: unknown values fall
 // back to defaults rather than failing.
 type listQuery struct {
-	Search  string
-	Desc    bool
-	Page    int
-	PerPage int
+	Search    string
+	ByUpdated bool // order by last write (needs the API's list extension)
+	Desc      bool
+	Page      int
+	PerPage   int
 }
 
 func parseListQuery(v url.Values) listQuery {
@@ -36,7 +37,14 @@ func parseListQuery(v url.Values) listQuery {
 		search = strings.ToValidUTF8(search[:4*rules.MaxLen], "")
 	}
 	q.Search = strings.TrimSpace(search)
-	q.Desc = v.Get("sort") == "-name"
+	switch v.Get("sort") {
+	case "-name":
+		q.Desc = true
+	case "updated":
+		q.ByUpdated = true
+	case "-updated":
+		q.ByUpdated, q.Desc = true, true
+	}
 	if n, err := strconv.Atoi(v.Get("page")); err == nil && n > 1 {
 		q.Page = n
 	}
@@ -46,16 +54,39 @@ func parseListQuery(v url.Values) listQuery {
 	return q
 }
 
-// secretList shows the team's secrets: search, order, pages.
+// sortParam is the sort query value ("" for the default, name A to Z).
+func (q listQuery) sortParam() string {
+	switch {
+	case q.ByUpdated && q.Desc:
+		return "-updated"
+	case q.ByUpdated:
+		return "updated"
+	case q.Desc:
+		return "-name"
+	}
+	return ""
+}
+
+// secretList shows the team's secrets: search, order, pages. With the
+// API's list extension (secret_list_meta.go) the API pages; without it,
+// every name is fetched and paged here.
 func (a *App) secretList(c echo.Context) error {
 	s, team := sessionOf(c), teamOf(c)
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()
-	names, err := a.api.SecretNames(ctx)
+	q := parseListQuery(c.QueryParams())
+	p, ok, err := a.secretPage(ctx, team.Slug, q)
 	if err != nil {
 		return err
 	}
-	p := buildSecretList(team.Slug, names, parseListQuery(c.QueryParams()))
+	if !ok {
+		names, err := a.api.SecretNames(ctx)
+		if err != nil {
+			return err
+		}
+		q.ByUpdated = false // not known without the extension
+		p = buildSecretList(team.Slug, names, q)
+	}
 	p.ReadOnly = team.ReadOnly()
 	p.Layout = a.layout(c, "Secrets · "+team.Name)
 	return a.render(c, http.StatusOK, views.SecretListView(p))
@@ -64,10 +95,8 @@ func (a *App) secretList(c echo.Context) error {
 // buildSecretList filters, orders and pages the names into the view model.
 // names is not modified.
 func buildSecretList(slug string, names []string, q listQuery) views.SecretListPage {
-	p := views.SecretListPage{
-		NewURL: newURL(slug), Import: importURL(slug), ListURL: listURL(slug), Query: q.Search,
-		PerPage: q.PerPage, PerPages: perPages, SortDesc: q.Desc, Total: len(names),
-	}
+	p := newListPage(slug, q, false)
+	p.Total = len(names)
 	if !slices.IsSortedFunc(names, compareNames) {
 		names = slices.Clone(names)
 		slices.SortFunc(names, compareNames)
@@ -77,13 +106,7 @@ func buildSecretList(slug string, names []string, q listQuery) views.SecretListP
 		matches = filterNames(names, q.Search)
 	}
 	p.Matches = len(matches)
-	p.Pages = max(1, (p.Matches+q.PerPage-1)/q.PerPage)
-	p.Page = min(q.Page, p.Pages)
-	start := (p.Page - 1) * q.PerPage
-	end := min(start+q.PerPage, p.Matches)
-	if p.Matches > 0 {
-		p.From, p.To = start+1, end
-	}
+	start, end := pageRange(&p, q)
 	p.Rows = make([]views.SecretRow, 0, end-start)
 	base := listURL(slug) + "/"
 	for i := start; i < end; i++ {
@@ -91,24 +114,21 @@ func buildSecretList(slug string, names []string, q listQuery) views.SecretListP
 		if q.Desc {
 			name = matches[p.Matches-1-i]
 		}
-		secret := base + pathSegment(name)
-		p.Rows = append(p.Rows, views.SecretRow{
-			Name:      name,
-			RotateURL: secret + "/rotate",
-			DeleteURL: secret + "/delete",
-			NoEnvVar:  rules.ValidateName(name) != nil || !rules.EnvOverridable(name),
-		})
+		p.Rows = append(p.Rows, secretRow(base, name))
 	}
-	toggled := q
-	toggled.Desc = !q.Desc
-	p.SortURL = listQueryURL(slug, toggled, 1)
-	if p.Page > 1 {
-		p.PrevURL = listQueryURL(slug, q, p.Page-1)
-	}
-	if p.Page < p.Pages {
-		p.NextURL = listQueryURL(slug, q, p.Page+1)
-	}
+	finishListPage(&p, slug, q)
 	return p
+}
+
+// secretRow is a row with its links (base is the list URL and "/").
+func secretRow(base, name string) views.SecretRow {
+	secret := base + pathSegment(name)
+	return views.SecretRow{
+		Name:      name,
+		RotateURL: secret + "/rotate",
+		DeleteURL: secret + "/delete",
+		NoEnvVar:  rules.ValidateName(name) != nil || !rules.EnvOverridable(name),
+	}
 }
 
 // compareNames orders names ASCII case-insensitively, ties by bytes: the

@@ -44,8 +44,8 @@ func listQueryURL(slug string, q listQuery, page int) string {
 	if q.Search != "" {
 		v.Set("q", q.Search)
 	}
-	if q.Desc {
-		v.Set("sort", "-name")
+	if sort := q.sortParam(); sort != "" {
+		v.Set("sort", sort)
 	}
 	if q.PerPage != defaultPerPage {
 		v.Set("per_page", strconv.Itoa(q.PerPage))

@@ -185,6 +185,9 @@ func legacy(t *testing.T, dir string) {
 		`DROP INDEX api_key_by_tenant`, `DROP INDEX api_key_by_user`,
 		`ALTER TABLE api_key DROP COLUMN name`, `ALTER TABLE api_key DROP COLUMN expires_at`,
 		`ALTER TABLE api_key DROP COLUMN last_used_at`, `ALTER TABLE api_key DROP COLUMN created_by`,
+		// Migration 4: secret metadata.
+		`DROP INDEX secret_by_updated`,
+		`ALTER TABLE secret DROP COLUMN created_at`, `ALTER TABLE secret DROP COLUMN updated_by`,
 		`PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)

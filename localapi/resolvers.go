@@ -123,7 +123,11 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 			return nil, errorf(CodeBadUserInput, "Team is full: it holds %d secrets, the most this server allows per team; delete some first", r.limits.MaxSecrets)
 		}
 	}
-	if err := r.values.put(ctx, id.TenantID, name, value); err != nil {
+	actor, err := r.actor(ctx, id)
+	if err != nil {
+		return nil, internal(ctx, "look up user", err)
+	}
+	if err := r.values.put(ctx, id.TenantID, name, actor, value); err != nil {
 		return nil, internal(ctx, "set secret", err)
 	}
 	return &successPayload{ok: true}, nil

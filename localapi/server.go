@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
@@ -121,9 +122,21 @@ func decodeVariables(raw map[string]json.RawMessage) (map[string]interface{}, er
 		if err := dec.Decode(&v); err != nil {
 			return nil, err
 		}
-		vars[name] = v
+		vars[name] = intVariable(v)
 	}
 	return vars, nil
+}
+
+// intVariable gives a whole number that fits an Int as the int32 graphql-go
+// takes for Int arguments (a json.Number it refuses); the JSON scalar
+// encodes it to the same text.
+func intVariable(v interface{}) interface{} {
+	if n, ok := v.(json.Number); ok {
+		if i, err := strconv.ParseInt(string(n), 10, 32); err == nil && strconv.FormatInt(i, 10) == string(n) {
+			return int32(i)
+		}
+	}
+	return v
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -172,15 +172,16 @@ func (s *Store) SecretValue(ctx context.Context, tenantID, name string) (json.Ra
 }
 
 // PutSecret creates or replaces a secret atomically. value is its JSON
-// encoding. The commit is durable before PutSecret returns.
+// encoding. The commit is durable before PutSecret returns. No one is
+// recorded as its writer (the API records the key's user).
 func (s *Store) PutSecret(ctx context.Context, tenantID, name string, value json.RawMessage) error {
-	return s.vault.put(ctx, tenantID, name, value)
+	return s.vault.put(ctx, tenantID, name, "", value)
 }
 
 // PutSecrets creates or replaces many secrets of one team in a single
 // transaction: all or none. values are JSON encodings.
 func (s *Store) PutSecrets(ctx context.Context, tenantID string, values map[string]json.RawMessage) error {
-	return s.vault.putMany(ctx, tenantID, values)
+	return s.vault.putMany(ctx, tenantID, "", values)
 }
 
 // DeleteSecret removes a secret; it reports whether one was there.

@@ -42,17 +42,18 @@ func (v *vault) value(ctx context.Context, tenantID, name string) (json.RawMessa
 	return json.RawMessage(plain), nil
 }
 
-// put seals and stores a value (its JSON) atomically and durably.
-func (v *vault) put(ctx context.Context, tenantID, name string, value json.RawMessage) error {
+// put seals and stores a value (its JSON) atomically and durably; actor
+// (who writes it, may be empty) is recorded beside it.
+func (v *vault) put(ctx context.Context, tenantID, name, actor string, value json.RawMessage) error {
 	sealed, err := v.seal.seal(tenantID, name, value)
 	if err != nil {
 		return err
 	}
-	return v.secrets.PutSealed(ctx, tenantID, name, sealed)
+	return v.secrets.PutSealed(ctx, tenantID, name, actor, sealed)
 }
 
 // putMany seals and stores many values of one team: all or none.
-func (v *vault) putMany(ctx context.Context, tenantID string, values map[string]json.RawMessage) error {
+func (v *vault) putMany(ctx context.Context, tenantID, actor string, values map[string]json.RawMessage) error {
 	sealed := make(map[string][]byte, len(values))
 	for name, value := range values {
 		s, err := v.seal.seal(tenantID, name, value)
@@ -61,7 +62,17 @@ func (v *vault) putMany(ctx context.Context, tenantID string, values map[string]
 		}
 		sealed[name] = s
 	}
-	return v.secrets.PutSealedMany(ctx, tenantID, sealed)
+	return v.secrets.PutSealedMany(ctx, tenantID, actor, sealed)
+}
+
+// metas is one page of a team's secrets, without values.
+func (v *vault) metas(ctx context.Context, tenantID string, q store.SecretQuery) ([]store.SecretMeta, error) {
+	return v.secrets.SecretMetas(ctx, tenantID, q)
+}
+
+// matches counts a team's names containing search (all for "").
+func (v *vault) matches(ctx context.Context, tenantID, search string) (int, error) {
+	return v.secrets.SecretMatches(ctx, tenantID, search)
 }
 
 func (v *vault) delete(ctx context.Context, tenantID, name string) (bool, error) {

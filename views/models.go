@@ -43,6 +43,17 @@ type SecretRow struct {
 	RotateURL string
 	DeleteURL string
 	NoEnvVar  bool // the name cannot be set with PREFECT__CONTEXT__SECRETS__<NAME>
+	// With the API's list extension: when and by whom it was last written.
+	Updated      string // relative: "3 days ago"; empty when not known
+	UpdatedAt    string // RFC 3339 UTC, for <time datetime>
+	UpdatedExact string // "2026-01-02 03:04:05 UTC", on hover
+	UpdatedBy    string // may be empty
+}
+
+// SortOption is one choice of the list's order.
+type SortOption struct {
+	Value, Label string
+	Selected     bool
 }
 
 // PageLink is a pagination or sort link.
@@ -64,14 +75,20 @@ type SecretListPage struct {
 	PerPages []int
 	SortURL  string // toggles the sort order, keeping search and page size
 	SortDesc bool
-	Total    int // secrets in the team
-	Matches  int // secrets matching the search
-	From, To int // 1-based range shown
-	Page     int
-	Pages    int
-	PrevURL  string // empty on the first page
-	NextURL  string // empty on the last page
-	Rows     []SecretRow
+	// With the API's list extension: the Updated column and its order.
+	HasMeta        bool
+	ByUpdated      bool
+	UpdatedSortURL string
+	SortOptions    []SortOption
+	PageLinks      []PageLink // numbered pages; a link without URL is a gap
+	Total          int        // secrets in the team
+	Matches        int        // secrets matching the search
+	From, To       int        // 1-based range shown
+	Page           int
+	Pages          int
+	PrevURL        string // empty on the first page
+	NextURL        string // empty on the last page
+	Rows           []SecretRow
 }
 
 // FieldErrors are form errors, each shown next to its field.

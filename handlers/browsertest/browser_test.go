@@ -199,7 +199,7 @@ func TestBrowserCoreFlow(t *testing.T) {
 			}
 
 			// Delete with confirmation.
-			navigating(t, ctx, chromedp.Click(`a.danger[href$="/GH_TOKEN/delete"]`, chromedp.ByQuery))
+			navigating(t, ctx, chromedp.Click(`a.act-danger[href$="/GH_TOKEN/delete"]`, chromedp.ByQuery))
 			if got := textOf(t, ctx, "h1"); got != "Delete GH_TOKEN?" {
 				t.Fatalf("confirmation: %q", got)
 			}
@@ -267,7 +267,7 @@ func TestBrowserPagingTeamsAndReadOnly(t *testing.T) {
 	run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets"), chromedp.WaitVisible("details.switcher", chromedp.ByQuery),
 		chromedp.Click("details.switcher summary", chromedp.ByQuery))
 	navigating(t, ctx, chromedp.Click(`details.switcher a[href="/teams/ops/secrets"]`, chromedp.ByQuery))
-	if got := textOf(t, ctx, ".banner-info"); !strings.Contains(got, "read-only access") {
+	if got := textOf(t, ctx, "main .note"); !strings.Contains(got, "read-only access") {
 		t.Fatalf("read-only notice: %q", got)
 	}
 	if n := count(t, ctx, `a[href$="/new"], a[href$="/rotate"], a[href$="/delete"]`); n != 0 {
@@ -331,6 +331,18 @@ func TestBrowserScreenshots(t *testing.T) {
 			for i, n := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL", "db.password", "snowflake-credentials", "SENDGRID_API_KEY"} {
 				u.Env.Store.PutSecret(t.Context(), team.ID, n, json.RawMessage(fmt.Sprintf(`"%d"`, i)))
 			}
+		}},
+		{"list-by-updated", "/teams/default/secrets?sort=-updated", func() {
+			// A write through the API, so it has a writer: the admin.
+			u.Login(u.Env.AdminKey)
+			u.AddSecret("default", "STRIPE_SECRET_KEY_FOR_THE_BILLING_SERVICE_IN_PRODUCTION_EU_WEST_1", "v", "text")
+		}},
+		{"list-paged", "/teams/default/secrets?page=3&per_page=20", func() {
+			values := map[string]json.RawMessage{}
+			for i := range 1234 {
+				values[fmt.Sprintf("SERVICE_%04d_API_TOKEN", i)] = json.RawMessage(`"v"`)
+			}
+			u.Env.Store.PutSecrets(t.Context(), team.ID, values)
 		}},
 		{"search-empty", "/teams/default/secrets?q=nothing", nil},
 		{"add", "/teams/default/secrets/new", nil},

@@ -24,12 +24,13 @@ import (
 //     a new one, however reads and writes interleave.
 //
 // Every method of Secrets that writes is wrapped below; reads other than
-// SecretNames pass through.
+// SecretNames and the team's size (SecretCount, SecretMatches without a
+// search) pass through.
 
 // WithNameCache returns b with SecretNames served from memory. See the rule
 // above: only for a backend whose every write goes through the result.
 func WithNameCache(b Backend) Backend {
-	return &nameCached{Backend: b, gen: map[string]uint64{}, names: map[string][]string{}}
+	return &nameCached{Backend: b, gen: map[string]uint64{}, names: map[string][]string{}, counts: map[string]int{}}
 }
 
 type nameCached struct {
@@ -38,6 +39,9 @@ type nameCached struct {
 	mu    sync.Mutex
 	gen   map[string]uint64   // tenant id -> writes begun and ended so far
 	names map[string][]string // tenant id -> names, read-only once stored
+	// counts are team sizes, kept by the same rule as names (the list
+	// page's total needs the count, not the names).
+	counts map[string]int
 }
 
 // Unwrap returns the backend under the cache.
@@ -63,24 +67,59 @@ func (c *nameCached) SecretNames(ctx context.Context, tenantID string) ([]string
 	return names, nil
 }
 
+// SecretCount is the team's size: from the cached names or count, else
+// counted and kept under the same rule as names.
+func (c *nameCached) SecretCount(ctx context.Context, tenantID string) (int, error) {
+	c.mu.Lock()
+	names, named := c.names[tenantID]
+	n, counted := c.counts[tenantID]
+	gen := c.gen[tenantID]
+	c.mu.Unlock()
+	if named {
+		return len(names), nil
+	}
+	if counted {
+		return n, nil
+	}
+	n, err := c.Backend.SecretCount(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	if c.gen[tenantID] == gen {
+		c.counts[tenantID] = n
+	}
+	c.mu.Unlock()
+	return n, nil
+}
+
+// SecretMatches without a search is the team's size.
+func (c *nameCached) SecretMatches(ctx context.Context, tenantID, search string) (int, error) {
+	if search == "" {
+		return c.SecretCount(ctx, tenantID)
+	}
+	return c.Backend.SecretMatches(ctx, tenantID, search)
+}
+
 // invalidate is called before a write starts and again after it ends.
 func (c *nameCached) invalidate(tenantID string) {
 	c.mu.Lock()
 	c.gen[tenantID]++
 	delete(c.names, tenantID)
+	delete(c.counts, tenantID)
 	c.mu.Unlock()
 }
 
-func (c *nameCached) PutSealed(ctx context.Context, tenantID, name string, sealed []byte) error {
+func (c *nameCached) PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error {
 	c.invalidate(tenantID)
 	defer c.invalidate(tenantID)
-	return c.Backend.PutSealed(ctx, tenantID, name, sealed)
+	return c.Backend.PutSealed(ctx, tenantID, name, actor, sealed)
 }
 
-func (c *nameCached) PutSealedMany(ctx context.Context, tenantID string, sealed map[string][]byte) error {
+func (c *nameCached) PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error {
 	c.invalidate(tenantID)
 	defer c.invalidate(tenantID)
-	return c.Backend.PutSealedMany(ctx, tenantID, sealed)
+	return c.Backend.PutSealedMany(ctx, tenantID, actor, sealed)
 }
 
 func (c *nameCached) DeleteSecret(ctx context.Context, tenantID, name string) (bool, error) {

@@ -132,6 +132,25 @@ type Sealed struct {
 	Value          []byte // sealed: nonce and ciphertext
 }
 
+// SecretMeta is what is known of a secret besides its value.
+type SecretMeta struct {
+	Name             string
+	Created, Updated time.Time // UTC; Created is the first write of this name
+	UpdatedBy        string    // who wrote the current value; may be empty
+}
+
+// SecretQuery asks for one page of a team's secrets.
+type SecretQuery struct {
+	// Search keeps names containing it, ASCII case-insensitively.
+	Search string
+	// ByUpdated orders by the last write (ties by name), else by name as
+	// SecretNames does.
+	ByUpdated bool
+	Desc      bool // reverse the order
+	Limit     int  // at most this many (0: none)
+	Offset    int  // after skipping this many
+}
+
 // Secrets keeps sealed values by team and name.
 type Secrets interface {
 	// SecretNames lists a team's names, ASCII case-insensitively ordered,
@@ -145,11 +164,19 @@ type Secrets interface {
 	// reads everything).
 	EachSealed(ctx context.Context, fn func(Sealed) error) error
 
+	// SecretMetas is one page of a team's secrets without their values
+	// (see SecretQuery).
+	SecretMetas(ctx context.Context, tenantID string, q SecretQuery) ([]SecretMeta, error)
+	// SecretMatches counts a team's names that contain search (as
+	// SecretQuery.Search); an empty search counts them all.
+	SecretMatches(ctx context.Context, tenantID, search string) (int, error)
+
 	// PutSealed creates or replaces a value atomically; it is durable when
-	// PutSealed returns.
-	PutSealed(ctx context.Context, tenantID, name string, sealed []byte) error
+	// PutSealed returns. actor (who wrote it, may be empty) becomes its
+	// UpdatedBy.
+	PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error
 	// PutSealedMany creates or replaces many values of one team: all or none.
-	PutSealedMany(ctx context.Context, tenantID string, sealed map[string][]byte) error
+	PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error
 	// DeleteSecret removes a value; it reports whether one was there.
 	DeleteSecret(ctx context.Context, tenantID, name string) (bool, error)
 }

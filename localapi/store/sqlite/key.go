@@ -141,9 +141,7 @@ func (db *DB) TouchKey(ctx context.Context, id string, at, since time.Time) (boo
 }
 
 // Times are stored as RFC 3339 text in UTC, with a fixed number of
-// fractional digits so that text order is time order.
-const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
-
+// fractional digits so that text order is time order (timeLayout).
 func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func optTime(t time.Time) sql.NullString {

@@ -74,13 +74,14 @@ func (db *DB) EachSealed(ctx context.Context, fn func(store.Sealed) error) error
 	return dbError(rows.Err())
 }
 
-const upsertSecret = `INSERT INTO secret (tenant_id, name, sealed, updated_at) VALUES (?, ?, ?, ?)
-	ON CONFLICT (tenant_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at`
+// upsertSecret keeps created_at of a name that exists.
+const upsertSecret = `INSERT INTO secret (tenant_id, name, sealed, created_at, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?4, ?5)
+	ON CONFLICT (tenant_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at, updated_by = excluded.updated_by`
 
 // PutSealed creates or replaces a value; the commit is durable when it
 // returns.
-func (db *DB) PutSealed(ctx context.Context, tenantID, name string, sealed []byte) error {
-	if _, err := db.write.ExecContext(ctx, upsertSecret, tenantID, name, sealed, now()); err != nil {
+func (db *DB) PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error {
+	if _, err := db.write.ExecContext(ctx, upsertSecret, tenantID, name, sealed, now(), actor); err != nil {
 		return fmt.Errorf("put secret: %w", dbError(err))
 	}
 	return nil
@@ -88,7 +89,7 @@ func (db *DB) PutSealed(ctx context.Context, tenantID, name string, sealed []byt
 
 // PutSealedMany creates or replaces many values of one team in a single
 // transaction: all or none.
-func (db *DB) PutSealedMany(ctx context.Context, tenantID string, sealed map[string][]byte) error {
+func (db *DB) PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return dbError(err)
@@ -101,7 +102,7 @@ func (db *DB) PutSealedMany(ctx context.Context, tenantID string, sealed map[str
 	defer stmt.Close()
 	at := now()
 	for name, v := range sealed {
-		if _, err := stmt.ExecContext(ctx, tenantID, name, v, at); err != nil {
+		if _, err := stmt.ExecContext(ctx, tenantID, name, v, at, actor); err != nil {
 			return fmt.Errorf("put secrets: %w", dbError(err))
 		}
 	}

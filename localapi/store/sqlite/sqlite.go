@@ -149,7 +149,11 @@ func (db *DB) Check(ctx context.Context) error {
 	return nil
 }
 
-func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+// now is the time written to the database: fixed width, so that text
+// order is time order (the list sorts by updated_at).
+func now() string { return time.Now().UTC().Format(timeLayout) }
+
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
 // dbError gives SQLite failures the store's meaning where there is one:
 // SQLITE_FULL (the disk is full, or the size cap reached) is store.ErrFull.
