@@ -188,6 +188,8 @@ func legacy(t *testing.T, dir string) {
 		// Migration 4: secret metadata.
 		`DROP INDEX secret_by_updated`,
 		`ALTER TABLE secret DROP COLUMN created_at`, `ALTER TABLE secret DROP COLUMN updated_by`,
+		// Migration 5: the audit trail.
+		`DROP TABLE audit_event`,
 		`PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)

@@ -234,5 +234,6 @@ type Backend interface {
 	Admin
 	KeyCheck
 	KeyAdmin
+	Audit
 	Close() error
 }

@@ -50,6 +50,10 @@ func (db *DB) CreateKey(ctx context.Context, k store.NewKey) error {
 		id, k.Hash, userID, k.Tenant.ID, k.Role, formatTime(time.Now()), k.Name, optTime(k.ExpiresAt), optString(k.CreatedBy)); err != nil {
 		return dbError(err)
 	}
+	if err := appendAudit(ctx, tx, store.AuditEvent{TenantID: k.Tenant.ID, Action: store.AuditKeyCreated,
+		Target: keyTarget(k.Name, id) + " " + k.Role, Outcome: store.OutcomeOK}); err != nil {
+		return err
+	}
 	return dbError(tx.Commit())
 }
 
@@ -119,14 +123,31 @@ func (db *DB) KeyByID(ctx context.Context, id string) (store.KeyInfo, error) {
 	return k, dbError(err)
 }
 
-// DeleteKey removes a key.
+// DeleteKey removes a key, recording it in the audit trail of the key's
+// team.
 func (db *DB) DeleteKey(ctx context.Context, id string) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM api_key WHERE id = ?`, id)
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return false, dbError(err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, dbError(err)
+	defer tx.Rollback()
+	var tenantID, name string
+	err = tx.QueryRowContext(ctx, `SELECT tenant_id, name FROM api_key WHERE id = ?`, id).Scan(&tenantID, &name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, dbError(err)
+	}
+	// The event first: a key revoking itself is still named in it.
+	if err := appendAudit(ctx, tx, store.AuditEvent{TenantID: tenantID, Action: store.AuditKeyRevoked,
+		Target: keyTarget(name, id), Outcome: store.OutcomeOK}); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM api_key WHERE id = ?`, id); err != nil {
+		return false, dbError(err)
+	}
+	return true, dbError(tx.Commit())
 }
 
 // TouchKey records a use unless one at or after since is recorded.

@@ -27,6 +27,10 @@ func (db *DB) AddMember(ctx context.Context, t store.Tenant, role, username stri
 		uuid.NewString(), uid, t.ID, role); err != nil {
 		return dbError(err)
 	}
+	if err := appendAudit(ctx, tx, store.AuditEvent{TenantID: t.ID, Action: store.AuditMemberChanged,
+		Target: username + " " + role, Outcome: store.OutcomeOK}); err != nil {
+		return err
+	}
 	return dbError(tx.Commit())
 }
 

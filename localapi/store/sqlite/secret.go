@@ -78,17 +78,14 @@ func (db *DB) EachSealed(ctx context.Context, fn func(store.Sealed) error) error
 const upsertSecret = `INSERT INTO secret (tenant_id, name, sealed, created_at, updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?4, ?5)
 	ON CONFLICT (tenant_id, name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at, updated_by = excluded.updated_by`
 
-// PutSealed creates or replaces a value; the commit is durable when it
-// returns.
+// PutSealed creates or replaces a value and records it in the audit trail;
+// the commit is durable when it returns.
 func (db *DB) PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error {
-	if _, err := db.write.ExecContext(ctx, upsertSecret, tenantID, name, sealed, now(), actor); err != nil {
-		return fmt.Errorf("put secret: %w", dbError(err))
-	}
-	return nil
+	return db.PutSealedMany(ctx, tenantID, actor, map[string][]byte{name: sealed})
 }
 
 // PutSealedMany creates or replaces many values of one team in a single
-// transaction: all or none.
+// transaction, each with its audit event: all or none.
 func (db *DB) PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -102,19 +99,49 @@ func (db *DB) PutSealedMany(ctx context.Context, tenantID, actor string, sealed 
 	defer stmt.Close()
 	at := now()
 	for name, v := range sealed {
+		var one int
+		action := store.AuditSecretReplaced
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM secret WHERE tenant_id = ? AND name = ?`, tenantID, name).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			action = store.AuditSecretAdded
+		} else if err != nil {
+			return fmt.Errorf("put secrets: %w", dbError(err))
+		}
 		if _, err := stmt.ExecContext(ctx, tenantID, name, v, at, actor); err != nil {
 			return fmt.Errorf("put secrets: %w", dbError(err))
+		}
+		if err := appendAudit(ctx, tx, secretEvent(tenantID, name, action, store.OutcomeOK)); err != nil {
+			return err
 		}
 	}
 	return dbError(tx.Commit())
 }
 
-// DeleteSecret removes a value; it reports whether one was there.
+// DeleteSecret removes a value; it reports whether one was there. Either
+// way the attempt is in the audit trail (not_found when there was none).
 func (db *DB) DeleteSecret(ctx context.Context, tenantID, name string) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `DELETE FROM secret WHERE tenant_id = ? AND name = ?`, tenantID, name)
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, dbError(err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM secret WHERE tenant_id = ? AND name = ?`, tenantID, name)
 	if err != nil {
 		return false, fmt.Errorf("delete secret: %w", dbError(err))
 	}
 	n, err := res.RowsAffected()
-	return n > 0, err
+	if err != nil {
+		return false, err
+	}
+	outcome := store.OutcomeOK
+	if n == 0 {
+		outcome = store.OutcomeNotFound
+	}
+	if err := appendAudit(ctx, tx, secretEvent(tenantID, name, store.AuditSecretDeleted, outcome)); err != nil {
+		return false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("delete secret: %w", dbError(err))
+	}
+	return n > 0, nil
 }

@@ -37,6 +37,8 @@ func Run(t *testing.T, open Open) {
 		{"SecretMetasPagesSearchAndActor", testSecretMetas},
 		{"NamesReflectEveryWriteUnderConcurrentReads", testNamesUnderConcurrency},
 		{"KeyCheckFirstOneWins", testKeyCheck},
+		{"AuditRecordsEveryChangeWithItsActor", testAudit},
+		{"AuditQueriesAndPrune", testAuditQueries},
 		{"Check", testCheck},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
