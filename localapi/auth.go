@@ -25,6 +25,7 @@ type caller struct {
 	now          func() time.Time // nil: time.Now
 	key          string
 	tenantHeader string
+	expired      *store.Key // the key, when it was refused for its expiry
 
 	once sync.Once
 	id   identity
@@ -87,6 +88,7 @@ func (c *caller) resolve(ctx context.Context) (identity, error) {
 		now = c.now()
 	}
 	if !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt) {
+		c.expired = &k
 		return identity{}, errKeyExpired(k.ExpiresAt)
 	}
 	c.touchKey(ctx, k, now)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"teamsecrets/ratelimit"
+	"teamsecrets/requestid"
 )
 
 // Failed API-key authentications are limited per client address: API keys
@@ -68,15 +69,19 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 	_, err := identify(withCaller(ctx, c))
 	if !errors.Is(err, errUnauthenticated) {
 		attempt.Succeeded() // accepted, or not judged (the store could not answer)
+		if c.expired != nil {
+			s.recordRefusal(ctx, requestid.From(ctx), c.expired)
+		}
 		return true
 	}
 	attempt.Failed()
+	s.recordRefusal(ctx, requestid.From(ctx), nil)
 	if blocked, _ := s.authFailures.Begin(ctx, addr); blocked == nil {
 		slog.WarnContext(ctx, "api: too many failed authentications; refusing the address until its window ends",
 			"addr", addr, "limit", s.limits.AuthFailures, "window", s.limits.AuthWindow.String())
 	} else {
 		blocked.Succeeded()
-		slog.InfoContext(ctx, "api: authentication failed: unknown API key", "addr", addr)
+		slog.InfoContext(ctx, "api: authentication failed: unknown API key", "addr", addr, "request_id", requestid.From(ctx).ID)
 	}
 	return true
 }

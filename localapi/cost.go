@@ -180,7 +180,7 @@ type measurer struct {
 
 // listFields return a whole team's list (or the schema's): each alias of
 // one repeats it.
-var listFields = map[string]bool{"secret_names": true, "secret_list": true, "tenant": true, "user": true, "__schema": true, "__type": true}
+var listFields = map[string]bool{"secret_names": true, "secret_list": true, "audit_events": true, "tenant": true, "user": true, "__schema": true, "__type": true}
 
 // fragAt is a fragment spread at a depth, inside introspection or not:
 // the limits depend on both.
@@ -320,7 +320,7 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 			if listFields[s.Name] {
 				m.lists++
 				if m.lists > m.limits.MaxListFields {
-					return 0, refuse("Query too large: a document may ask for team-wide lists (secret_names, secret_list, tenant, user, __schema, __type) at most %d times", m.limits.MaxListFields)
+					return 0, refuse("Query too large: a document may ask for team-wide lists (secret_names, secret_list, audit_events, tenant, user, __schema, __type) at most %d times", m.limits.MaxListFields)
 				}
 			}
 		case *ast.InlineFragment:

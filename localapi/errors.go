@@ -1,6 +1,8 @@
 package localapi
 
 import (
+	"teamsecrets/requestid"
+
 	"context"
 	"errors"
 	"fmt"
@@ -57,6 +59,6 @@ func internal(ctx context.Context, what string, err error) error {
 		slog.ErrorContext(ctx, what+": storage is full; free disk space", "err", err)
 		return errStorageFull
 	}
-	slog.ErrorContext(ctx, what, "err", err)
+	slog.ErrorContext(ctx, what, "err", err, "request_id", requestid.From(ctx).ID)
 	return errInternal
 }

@@ -329,7 +329,11 @@ func (r *resolver) CreateApiKey(ctx context.Context, args createAPIKeyArgs) (*cr
 	}
 	key := newAPIKey()
 	nk.Hash = hashKey(key)
-	err = r.keys.CreateKey(ctx, nk)
+	actor, err := r.actor(ctx, id)
+	if err != nil {
+		return nil, internal(ctx, "look up user", err)
+	}
+	err = r.keys.CreateKey(auditing(ctx, id, actor), nk)
 	switch {
 	case errors.Is(err, store.ErrNotMember), errors.Is(err, store.ErrAboveMembership):
 		// The membership changed since it was read: say so, plainly.
@@ -357,7 +361,11 @@ func (r *resolver) DeleteApiKey(ctx context.Context, args struct{ Input struct{ 
 	if err != nil {
 		return nil, internal(ctx, "load api key", err)
 	}
-	found, err := r.keys.DeleteKey(ctx, k.ID)
+	actor, err := r.actor(ctx, id)
+	if err != nil {
+		return nil, internal(ctx, "look up user", err)
+	}
+	found, err := r.keys.DeleteKey(auditing(ctx, id, actor), k.ID)
 	if err != nil {
 		return nil, internal(ctx, "revoke api key", err)
 	}

@@ -127,7 +127,7 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 	if err != nil {
 		return nil, internal(ctx, "look up user", err)
 	}
-	if err := r.values.put(ctx, id.TenantID, name, actor, value); err != nil {
+	if err := r.values.put(auditing(ctx, id, actor), id.TenantID, name, actor, value); err != nil {
 		return nil, internal(ctx, "set secret", err)
 	}
 	return &successPayload{ok: true}, nil
@@ -144,7 +144,11 @@ func (r *resolver) DeleteSecret(ctx context.Context, args struct{ Input struct{ 
 	if !id.canWrite() {
 		return nil, errReadOnly
 	}
-	found, err := r.values.delete(ctx, id.TenantID, args.Input.Name)
+	actor, err := r.actor(ctx, id)
+	if err != nil {
+		return nil, internal(ctx, "look up user", err)
+	}
+	found, err := r.values.delete(auditing(ctx, id, actor), id.TenantID, args.Input.Name)
 	if err != nil {
 		return nil, internal(ctx, "delete secret", err)
 	}

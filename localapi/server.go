@@ -15,6 +15,7 @@ import (
 
 	"teamsecrets/localapi/store"
 	"teamsecrets/ratelimit"
+	"teamsecrets/requestid"
 )
 
 // MaxRequestBytes caps a GraphQL request body.
@@ -31,6 +32,7 @@ type Server struct {
 	trustProxy   bool
 	now          func() time.Time
 	authFailures *ratelimit.Failures
+	refusals     refusalLog // refused authentications recorded (audit.go)
 }
 
 // Option changes how a Server works.
@@ -140,6 +142,9 @@ func intVariable(v interface{}) interface{} {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := s.requestInfo(r)
+	r = r.WithContext(requestid.With(r.Context(), info))
+	w.Header().Set(requestid.Header, info.ID)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	if r.Method != http.MethodPost {
