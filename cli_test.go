@@ -108,6 +108,8 @@ func TestInvalidEnvironmentValuesAreErrors(t *testing.T) {
 		{"", "TEAMSECRETS_API_TIMEOUT", "ten seconds", durations},
 		{"", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "0", counts},
 		{"api", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "1e4", counts},
+		{"", "TEAMSECRETS_AUDIT_RETENTION", "forever", "use whole days (365d)"},
+		{"api", "TEAMSECRETS_AUDIT_RETENTION", "-1d", "use whole days (365d)"},
 	} {
 		t.Run(strings.TrimSpace(tc.cmd+" "+tc.env+"="+tc.value), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
@@ -140,12 +142,12 @@ func TestEnvironmentValuesAndDefaults(t *testing.T) {
 	server := commands()[0]
 	for _, env := range []string{"TEAMSECRETS_ADDR", "TEAMSECRETS_DATA_DIR", "TEAMSECRETS_API_URL",
 		"TEAMSECRETS_SECURE_COOKIES", "TEAMSECRETS_TRUST_PROXY", "TEAMSECRETS_SESSION_IDLE",
-		"TEAMSECRETS_SESSION_MAX", "TEAMSECRETS_API_TIMEOUT", "TEAMSECRETS_MAX_SECRETS_PER_TEAM"} {
+		"TEAMSECRETS_SESSION_MAX", "TEAMSECRETS_API_TIMEOUT", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "TEAMSECRETS_AUDIT_RETENTION"} {
 		t.Setenv(env, "") // empty is unset
 	}
 	cfg, _, err := parseConfig(server, nil)
 	want := config{Addr: "127.0.0.1:8080", DataDir: "./data", IdleTimeout: 30 * time.Minute,
-		MaxLifetime: 12 * time.Hour, APITimeout: 10 * time.Second, MaxSecrets: 10000}
+		MaxLifetime: 12 * time.Hour, APITimeout: 10 * time.Second, MaxSecrets: 10000, AuditRetention: 365 * 24 * time.Hour}
 	if err != nil || cfg != want {
 		t.Fatalf("defaults: %+v %v, want %+v", cfg, err, want)
 	}
@@ -157,9 +159,10 @@ func TestEnvironmentValuesAndDefaults(t *testing.T) {
 	t.Setenv("TEAMSECRETS_SESSION_MAX", "1h30m")
 	t.Setenv("TEAMSECRETS_API_TIMEOUT", "2s")
 	t.Setenv("TEAMSECRETS_MAX_SECRETS_PER_TEAM", "50")
+	t.Setenv("TEAMSECRETS_AUDIT_RETENTION", "0")
 	cfg, _, err = parseConfig(server, []string{"--session-max", "2h", "--trust-proxy=false"})
 	want = config{Addr: "127.0.0.1:9", DataDir: "./data", SecureCookies: true, TrustProxy: false,
-		IdleTimeout: 90 * time.Second, MaxLifetime: 2 * time.Hour, APITimeout: 2 * time.Second, MaxSecrets: 50}
+		IdleTimeout: 90 * time.Second, MaxLifetime: 2 * time.Hour, APITimeout: 2 * time.Second, MaxSecrets: 50, AuditRetention: 0}
 	if err != nil || cfg != want {
 		t.Fatalf("from the environment: %+v %v, want %+v", cfg, err, want)
 	}

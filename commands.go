@@ -32,6 +32,7 @@ func commands() []command {
 		{"key list", "--team SLUG [flags]", "list a team's API keys: id, name, user, role, created, expires, last used (never the key)", adminKey},
 		{"key revoke", "ID [flags]", "revoke an API key at once: every request with it is refused from then on", adminKey},
 		{"member add", "--team SLUG --role ROLE --user NAME [flags]", "give a user a role in a team, or change it", admin},
+		{"audit", "[--team SLUG] [--since 7d|RFC3339] [--secret NAME] [--json] [flags]", "show the audit trail, newest first: who changed what, when, from where (never a value or a key)", auditCmd},
 		{"store check", "[flags]", "SQLite integrity check, and every value opens with the master key", admin},
 		{"run", "[--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]", "start COMMAND with the team's secrets as PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)", runCmd},
 		{"import", "[--team SLUG] [--overwrite] [--dry-run] FILE... | --from-env", "add local secrets (config.toml, .env, environment) to the team", importCmd},

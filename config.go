@@ -33,6 +33,8 @@ type config struct {
 	MaxLifetime   time.Duration
 	APITimeout    time.Duration
 	MaxSecrets    int
+	// AuditRetention is how long audit events are kept; 0: forever.
+	AuditRetention time.Duration
 
 	printVersion bool
 }
@@ -47,6 +49,8 @@ func defaultConfig() config {
 		MaxLifetime: ui.MaxLifetime,
 		APITimeout:  ui.APITimeout,
 		MaxSecrets:  localapi.DefaultMaxSecrets,
+
+		AuditRetention: defaultAuditRetention,
 	}
 }
 
@@ -64,6 +68,7 @@ var flagEnv = map[string]string{
 	"session-idle":         "TEAMSECRETS_SESSION_IDLE",
 	"session-max":          "TEAMSECRETS_SESSION_MAX",
 	"api-timeout":          "TEAMSECRETS_API_TIMEOUT",
+	"audit-retention":      "TEAMSECRETS_AUDIT_RETENTION",
 }
 
 // describeEnv adds each flag's environment variable to its --help text.
@@ -148,6 +153,7 @@ func newServerFlags(c command, cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
 	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
 	fs.Var((*boolValue)(&cfg.TrustProxy), "trust-proxy", "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run)")
+	fs.Var((*retentionValue)(&cfg.AuditRetention), "audit-retention", "local API: keep audit events this `long` (365d, 720h; 0: forever); older ones are pruned at start and hourly")
 	if withUI {
 		fs.StringVar(&cfg.APIURL, "api-url", cfg.APIURL, "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded")
 		fs.Var((*boolValue)(&cfg.SecureCookies), "secure-cookies", "behind a TLS-terminating proxy: mark cookies Secure and send Strict-Transport-Security as with TLS here")

@@ -133,6 +133,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if !created {
 			hint = lostKeyHint(cfg.DataDir)
 		}
+		pruneAudit(ctx, store, cfg.AuditRetention)
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
 		api, err := localapi.NewServer(schema.SDL, store, version,
