@@ -18,8 +18,9 @@ import (
 
 // Client calls the Cloud GraphQL API.
 type Client struct {
-	gql     graphql.Client
-	listExt atomic.Int32 // does the API offer secret_list (secret_list.go)
+	gql      graphql.Client
+	listExt  atomic.Int32 // does the API offer secret_list (secret_list.go)
+	auditExt atomic.Int32 // does the API offer audit_events (audit.go)
 }
 
 // New returns a client for a GraphQL endpoint. base may be nil for

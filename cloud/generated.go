@@ -289,6 +289,104 @@ type ListAPIKeysResponse struct {
 // GetAuth_api_key returns ListAPIKeysResponse.Auth_api_key, and is useful for accessing the field via an interface.
 func (v *ListAPIKeysResponse) GetAuth_api_key() []ListAPIKeysAuth_api_key { return v.Auth_api_key }
 
+// ListAuditEventsAudit_eventsAudit_page includes the requested fields of the GraphQL type audit_page.
+// The GraphQL type's documentation follows.
+//
+// A page of audit events (extension: not in Prefect Cloud).
+type ListAuditEventsAudit_eventsAudit_page struct {
+	// Events matching the filters.
+	Total_count int                                                      `json:"total_count"`
+	Events      []ListAuditEventsAudit_eventsAudit_pageEventsAudit_event `json:"events"`
+}
+
+// GetTotal_count returns ListAuditEventsAudit_eventsAudit_page.Total_count, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_page) GetTotal_count() int { return v.Total_count }
+
+// GetEvents returns ListAuditEventsAudit_eventsAudit_page.Events, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_page) GetEvents() []ListAuditEventsAudit_eventsAudit_pageEventsAudit_event {
+	return v.Events
+}
+
+// ListAuditEventsAudit_eventsAudit_pageEventsAudit_event includes the requested fields of the GraphQL type audit_event.
+// The GraphQL type's documentation follows.
+//
+// One recorded change or refusal (extension: not in Prefect Cloud).
+type ListAuditEventsAudit_eventsAudit_pageEventsAudit_event struct {
+	Id   string `json:"id"`
+	Time string `json:"time"`
+	// secret.added, secret.replaced, secret.deleted, key.created, key.revoked,
+	// member.changed or auth.refused.
+	Action string `json:"action"`
+	// ok, not_found or refused.
+	Outcome string `json:"outcome"`
+	// The secret's name, for secret events.
+	Secret_name *string `json:"secret_name"`
+	// What a key or member event is about: the key's name and id, or the member and role.
+	Target *string `json:"target"`
+	// Who acted: the key's user, "team key", or null for an operator (teamsecrets commands).
+	Actor    *string `json:"actor"`
+	Key_name *string `json:"key_name"`
+	// The request that caused it; events of one request (an import, a rename) share it.
+	Request_id *string `json:"request_id"`
+	// The client's address, where known; TENANT_ADMIN only.
+	Client_address *string `json:"client_address"`
+}
+
+// GetId returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Id, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetId() string { return v.Id }
+
+// GetTime returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Time, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetTime() string { return v.Time }
+
+// GetAction returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Action, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetAction() string { return v.Action }
+
+// GetOutcome returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Outcome, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetOutcome() string {
+	return v.Outcome
+}
+
+// GetSecret_name returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Secret_name, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetSecret_name() *string {
+	return v.Secret_name
+}
+
+// GetTarget returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Target, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetTarget() *string { return v.Target }
+
+// GetActor returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Actor, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetActor() *string { return v.Actor }
+
+// GetKey_name returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Key_name, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetKey_name() *string {
+	return v.Key_name
+}
+
+// GetRequest_id returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Request_id, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetRequest_id() *string {
+	return v.Request_id
+}
+
+// GetClient_address returns ListAuditEventsAudit_eventsAudit_pageEventsAudit_event.Client_address, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsAudit_eventsAudit_pageEventsAudit_event) GetClient_address() *string {
+	return v.Client_address
+}
+
+// ListAuditEventsResponse is returned by ListAuditEvents on success.
+type ListAuditEventsResponse struct {
+	// The team's audit trail, newest first: who changed what, when, from where.
+	// Never a value or a key. A TENANT_ADMIN sees every event of the team; other
+	// roles see secret events only, without client addresses. secret_name keeps
+	// one secret's events; since keeps events at or after it. limit: 0 to 100.
+	// Extension: not in Prefect Cloud.
+	Audit_events ListAuditEventsAudit_eventsAudit_page `json:"audit_events"`
+}
+
+// GetAudit_events returns ListAuditEventsResponse.Audit_events, and is useful for accessing the field via an interface.
+func (v *ListAuditEventsResponse) GetAudit_events() ListAuditEventsAudit_eventsAudit_page {
+	return v.Audit_events
+}
+
 // ListSecretNamesResponse is returned by ListSecretNames on success.
 type ListSecretNamesResponse struct {
 	// Names of the selected team's secrets.
@@ -469,6 +567,22 @@ type __DeleteSecretInput struct {
 
 // GetName returns __DeleteSecretInput.Name, and is useful for accessing the field via an interface.
 func (v *__DeleteSecretInput) GetName() string { return v.Name }
+
+// __ListAuditEventsInput is used internally by genqlient
+type __ListAuditEventsInput struct {
+	Secret_name *string `json:"secret_name"`
+	Limit       int     `json:"limit"`
+	Offset      *int    `json:"offset"`
+}
+
+// GetSecret_name returns __ListAuditEventsInput.Secret_name, and is useful for accessing the field via an interface.
+func (v *__ListAuditEventsInput) GetSecret_name() *string { return v.Secret_name }
+
+// GetLimit returns __ListAuditEventsInput.Limit, and is useful for accessing the field via an interface.
+func (v *__ListAuditEventsInput) GetLimit() int { return v.Limit }
+
+// GetOffset returns __ListAuditEventsInput.Offset, and is useful for accessing the field via an interface.
+func (v *__ListAuditEventsInput) GetOffset() *int { return v.Offset }
 
 // __ListSecretPageInput is used internally by genqlient
 type __ListSecretPageInput struct {
@@ -753,6 +867,59 @@ func ListAPIKeys(
 	}
 
 	data_ = &ListAPIKeysResponse{}
+	resp_ := &graphql.Response{Data: data_}
+
+	err_ = client_.MakeRequest(
+		ctx_,
+		req_,
+		resp_,
+	)
+
+	return data_, err_
+}
+
+// The query executed by ListAuditEvents.
+const ListAuditEvents_Operation = `
+query ListAuditEvents ($secret_name: String, $limit: Int!, $offset: Int) {
+	audit_events(secret_name: $secret_name, limit: $limit, offset: $offset) {
+		total_count
+		events {
+			id
+			time
+			action
+			outcome
+			secret_name
+			target
+			actor
+			key_name
+			request_id
+			client_address
+		}
+	}
+}
+`
+
+// The History page on an API with the audit_events extension (the local
+// API; not in Prefect Cloud): one page of the team's audit trail. An event
+// never holds a value or a key.
+func ListAuditEvents(
+	ctx_ context.Context,
+	client_ graphql.Client,
+	secret_name *string,
+	limit int,
+	offset *int,
+) (data_ *ListAuditEventsResponse, err_ error) {
+	req_ := &graphql.Request{
+		OpName: "ListAuditEvents",
+		Query:  ListAuditEvents_Operation,
+		Variables: &__ListAuditEventsInput{
+			Secret_name: secret_name,
+			Limit:       limit,
+			Offset:      offset,
+		},
+	}
+
+	data_ = &ListAuditEventsResponse{}
 	resp_ := &graphql.Response{Data: data_}
 
 	err_ = client_.MakeRequest(

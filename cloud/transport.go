@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"teamsecrets/requestid"
 )
 
 // credentials are the API key and team a call acts with.
@@ -62,6 +64,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if c.teamID != "" {
 			req.Header.Set("X-PREFECT-TENANT-ID", c.teamID)
 		}
+	}
+	// The UI's request id, so the API's audit events of one page request
+	// (a rename's two writes) are seen as one. Never the browser's address.
+	if id := requestid.From(ctx).ID; id != "" {
+		req.Header.Set(requestid.Header, id)
 	}
 	rec, _ := ctx.Value(callKey{}).(*call)
 	if rec == nil {

@@ -37,6 +37,7 @@ func TestPagesAreAccessible(t *testing.T) {
 	pages["rotate"] = u.Get("/teams/default/secrets/A_SECRET/rotate")
 	pages["rotate errors"] = u.Post("/teams/default/secrets/A_SECRET/rotate", url.Values{"value": {""}, "new_name": {"bad name"}})
 	pages["delete"] = u.Get("/teams/default/secrets/A_SECRET/delete")
+	pages["history"] = u.Get("/teams/default/history")
 	pages["not found"] = u.Get("/teams/default/secrets/NOPE/delete")
 	pages["all teams"] = u.Get("/teams")
 	ro := u.Browser()

@@ -47,6 +47,7 @@ func (a *App) layout(c echo.Context, title string) views.Layout {
 	l.Team = views.TeamLink{Name: current.Name, Slug: current.Slug}
 	if current.Slug != "" {
 		l.KeysURL = keysURL(current.Slug)
+		l.HistoryURL = a.historyLink(c, s, current)
 	}
 	teams := slices.Clone(s.Teams)
 	sortTeams(teams)

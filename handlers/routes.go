@@ -25,7 +25,7 @@ func (a *App) routes() http.Handler {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 
-	e.Use(a.requestLog, a.securityHeaders, middleware.Recover())
+	e.Use(a.requestID, a.requestLog, a.securityHeaders, middleware.Recover())
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
 
 	pages := e.Group("", noStore, middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}), bodyLimit, a.csrf)
@@ -51,6 +51,9 @@ func (a *App) routes() http.Handler {
 	keys.POST("", a.apiKeySave)
 	keys.GET("/:id/revoke", a.apiKeyRevoke)
 	keys.POST("/:id/revoke", a.apiKeyRemove)
+
+	// History: the team's audit trail, when the API keeps one (audit_list.go).
+	pages.GET("/teams/:slug/history", a.auditList, a.requireSession, a.teamScope)
 
 	// Import takes uploads up to 1 MiB: its own body limit, outside the
 	// pages group's, read before the CSRF check parses the form.

@@ -14,6 +14,9 @@ type Layout struct {
 	CSRF     string     // token for the sign-out form
 	Flash    Flash
 	KeysURL  string // the API keys page of the current team; empty outside a team
+	// HistoryURL is the current team's History page; empty outside a team
+	// or against an API without the audit trail.
+	HistoryURL string
 }
 
 // TeamLink is one entry of the team switcher.

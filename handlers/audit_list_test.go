@@ -1,0 +1,76 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"teamsecrets/handlers/uitest"
+	"teamsecrets/localapi"
+)
+
+// The History page shows each change with who made it, a rename (the UI's
+// set-then-delete, one request) as one row, links each secret to its own
+// history, filters by name, and never shows a value or a key.
+func TestHistoryShowsEachChangeWithItsActorAndARenameAsOne(t *testing.T) {
+	b := uitest.StartBackend(t)
+	b.Env.Member(t, "default", localapi.RoleUser, "alice")
+	alice := b.Env.Key(t, "default", localapi.RoleUser, "alice")
+	u := b.UI(t)
+	u.Login(alice)
+	const canary = "CANARY-history-5d1e"
+	uitest.MustStatus(t, u.AddSecret("default", "OLD_NAME", canary, "text"), http.StatusOK)
+	uitest.MustStatus(t, u.Post("/teams/default/secrets/OLD_NAME/rotate", url.Values{"value": {canary}, "new_name": {"NEW_NAME"}}), http.StatusSeeOther)
+	uitest.MustStatus(t, u.AddSecret("default", "GONE", canary, "text"), http.StatusOK)
+	uitest.MustStatus(t, u.Post("/teams/default/secrets/GONE/delete", nil), http.StatusSeeOther)
+
+	list := u.Get("/teams/default/secrets")
+	uitest.MustContain(t, list, `href="/teams/default/history"`)
+	p := u.Get("/teams/default/history")
+	uitest.MustStatus(t, p, http.StatusOK)
+	uitest.MustContain(t, p, "<h1>", "History", "Renamed", "OLD_NAME", "NEW_NAME", "Added", "Deleted", "alice",
+		`href="/teams/default/history?secret=NEW_NAME"`, `href="/teams/default/history?secret=GONE"`)
+	if strings.Count(p.Body, ">Renamed") != 1 || strings.Contains(p.Body, "127.0.0.1") {
+		t.Fatalf("a rename should be one row, and a USER sees no addresses:\n%s", uitest.Excerpt(p.Body))
+	}
+	for _, secret := range []string{canary, alice, b.Env.AdminKey} {
+		if strings.Contains(p.Body, secret) {
+			t.Fatal("the History page shows a value or a key")
+		}
+	}
+
+	one := u.Get("/teams/default/history?secret=GONE")
+	uitest.MustStatus(t, one, http.StatusOK)
+	uitest.MustContain(t, one, "History of", "GONE", "Added", "Deleted", "All events")
+	if strings.Contains(one.Body, "NEW_NAME") {
+		t.Fatal("the filter shows other secrets")
+	}
+
+	// A TENANT_ADMIN also sees key and member events, and addresses.
+	admin := b.UI(t)
+	admin.Login(b.Env.AdminKey)
+	all := admin.Get("/teams/default/history")
+	uitest.MustContain(t, all, "Member changed", "Key created", "127.0.0.1")
+}
+
+// Against an API without the audit trail (Prefect Cloud: the field is
+// unknown) there is no History link, the page is not found, and the API is
+// asked once.
+func TestHistoryIsHiddenWithoutTheExtension(t *testing.T) {
+	u := uitest.Start(t)
+	u.Proxy.Set(uitest.FailOp("ListAuditEvents", http.StatusBadRequest,
+		`{"errors":[{"message":"Cannot query field \"audit_events\" on type \"query_root\".","extensions":{"code":"GRAPHQL_VALIDATION_FAILED"}}]}`))
+	u.Login(u.Env.AdminKey)
+	for range 3 {
+		p := u.Get("/teams/default/secrets")
+		uitest.MustStatus(t, p, http.StatusOK)
+		if strings.Contains(p.Body, "/history") {
+			t.Fatal("a History link against an API without the audit trail")
+		}
+	}
+	uitest.MustStatus(t, u.Get("/teams/default/history"), http.StatusNotFound)
+	if n := u.Proxy.Count("ListAuditEvents"); n != 1 {
+		t.Fatalf("the extension was asked for %d times, want once", n)
+	}
+}
