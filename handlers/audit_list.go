@@ -131,3 +131,10 @@ func (a *App) historyLink(c echo.Context, s *session, team sessionTeam) string {
 	}
 	return historyURL(team.Slug)
 }
+
+// linkHistories links each row of the list to its secret's history.
+func linkHistories(rows []views.SecretRow, slug string) {
+	for i := range rows {
+		rows[i].HistoryURL = secretHistoryURL(slug, rows[i].Name)
+	}
+}

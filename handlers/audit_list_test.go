@@ -31,6 +31,7 @@ func TestHistoryShowsEachChangeWithItsActorAndARenameAsOne(t *testing.T) {
 	uitest.MustStatus(t, p, http.StatusOK)
 	uitest.MustContain(t, p, "<h1>", "History", "Renamed", "OLD_NAME", "NEW_NAME", "Added", "Deleted", "alice",
 		`href="/teams/default/history?secret=NEW_NAME"`, `href="/teams/default/history?secret=GONE"`)
+	uitest.MustContain(t, list, `href="/teams/default/history?secret=NEW_NAME"`)
 	if strings.Count(p.Body, ">Renamed") != 1 || strings.Contains(p.Body, "127.0.0.1") {
 		t.Fatalf("a rename should be one row, and a USER sees no addresses:\n%s", uitest.Excerpt(p.Body))
 	}

@@ -89,6 +89,9 @@ func (a *App) secretList(c echo.Context) error {
 	}
 	p.ReadOnly = team.ReadOnly()
 	p.Layout = a.layout(c, "Secrets · "+team.Name)
+	if p.Layout.HistoryURL != "" {
+		linkHistories(p.Rows, team.Slug)
+	}
 	return a.render(c, http.StatusOK, views.SecretListView(p))
 }
 

@@ -45,7 +45,10 @@ type SecretRow struct {
 	Name      string
 	RotateURL string
 	DeleteURL string
-	NoEnvVar  bool // the name cannot be set with PREFECT__CONTEXT__SECRETS__<NAME>
+	// HistoryURL is the secret's history; empty against an API without the
+	// audit trail.
+	HistoryURL string
+	NoEnvVar   bool // the name cannot be set with PREFECT__CONTEXT__SECRETS__<NAME>
 	// With the API's list extension: when and by whom it was last written.
 	Updated      string // relative: "3 days ago"; empty when not known
 	UpdatedAt    string // RFC 3339 UTC, for <time datetime>
