@@ -94,18 +94,17 @@ func revealName(s string) templ.Component {
 		return reveal(s)
 	}
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		var b strings.Builder
 		start := 0
 		for i := 0; i < len(s); i++ {
 			// No break after a leading or trailing separator, or inside a run.
 			if c := s[i]; (c == '_' || c == '-' || c == '.') && i > 0 && i+1 < len(s) && !strings.ContainsRune("_-.", rune(s[i+1])) {
-				b.WriteString(templ.EscapeString(s[start : i+1]))
-				b.WriteString("<wbr>")
+				if _, err := io.WriteString(w, templ.EscapeString(s[start:i+1])+"<wbr>"); err != nil {
+					return err
+				}
 				start = i + 1
 			}
 		}
-		b.WriteString(templ.EscapeString(s[start:]))
-		_, err := io.WriteString(w, b.String())
+		_, err := io.WriteString(w, templ.EscapeString(s[start:]))
 		return err
 	})
 }
