@@ -39,6 +39,7 @@ func (a *App) routes() http.Handler {
 	team.GET("", a.secretList)
 	team.GET("/new", a.secretCreate, a.requireWriter)
 	team.POST("", a.secretSave, a.requireWriter)
+	team.GET("/exists", a.secretExistsJSON, a.requireWriter)
 	team.GET("/:name/rotate", a.secretRotate, a.requireWriter)
 	team.POST("/:name/rotate", a.secretRotateSave, a.requireWriter)
 	team.GET("/:name/delete", a.secretDelete, a.requireWriter)

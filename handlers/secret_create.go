@@ -19,7 +19,7 @@ func (a *App) addPage(c echo.Context, f addForm, errs views.FieldErrors) views.S
 	team := teamOf(c)
 	return views.SecretFormPage{
 		Layout: a.layout(c, "Add a secret"), CSRF: a.csrfToken(c),
-		Action: listURL(team.Slug), CancelURL: listURL(team.Slug),
+		Action: listURL(team.Slug), CancelURL: listURL(team.Slug), ExistsURL: listURL(team.Slug) + "/exists",
 		Name: f.Name, ValueType: f.Value.Type, Errors: notKept(errs, f.Value),
 		NoEnvVarWarning: f.Name != "" && !rules.EnvOverridable(f.Name),
 	}

@@ -37,8 +37,7 @@ func (a *App) secretRotateSave(c echo.Context) error {
 	if f.Rename() {
 		target = f.NewName
 		if slices.Contains(names, target) && !f.Overwrite {
-			p := a.rotatePage(c, f, views.FieldErrors{
-				Form: fmt.Sprintf("A secret named %s already exists. To replace it with this value, confirm below.", target)})
+			p := a.rotatePage(c, f, views.FieldErrors{})
 			p.ConfirmName = target
 			return a.render(c, http.StatusConflict, views.SecretFormView(p))
 		}

@@ -28,8 +28,9 @@ func (a *App) secretSave(c echo.Context) error {
 			return a.addFailed(c, f, err)
 		}
 		if exists {
-			p := a.addPage(c, f, views.FieldErrors{
-				Form: fmt.Sprintf("A secret named %s already exists. To replace its value, confirm below.", f.Name)})
+			// One question, in the confirmation box; it says the value
+			// was not kept.
+			p := a.addPage(c, f, views.FieldErrors{})
 			p.ConfirmName = f.Name
 			return a.render(c, http.StatusConflict, views.SecretFormView(p))
 		}

@@ -105,7 +105,7 @@ func LoginView(p LoginPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p id=\"key-help\" class=\"help\">A Prefect Cloud API key, or a key from this server's local API. It is kept only in your encrypted session cookie.</p></div><button type=\"submit\" class=\"button primary\">Sign in</button></form></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p id=\"key-help\" class=\"help\">A Prefect Cloud API key, or a key from this server's local API. It is kept only in your encrypted session cookie.</p></div><button type=\"submit\" class=\"button primary\">Sign in</button></form><section class=\"key-source\" aria-labelledby=\"key-source-title\"><h2 id=\"key-source-title\">Where do I get a key?</h2><ul><li><strong>Prefect Cloud:</strong> in Cloud, open your user menu, then <strong>API keys</strong>, and create one.</li><li><strong>This server's local API:</strong> the first start prints an admin key once. Make more with <code>teamsecrets key create --team TEAM --user NAME</code> (README, section \"API keys\"); a signed-in member makes their own on the <strong>API keys</strong> page.</li></ul></section></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -122,9 +122,19 @@ type SecretFormPage struct {
 	NewName         string // rotate: optional new name
 	ValueType       string // "text" or "json"
 	ConfirmName     string // a name that exists and needs the overwrite box
+	ExistsURL       string // add: where app.js asks whether a name exists
 	Errors          FieldErrors
 	NoEnvVarWarning bool // the (new) name has '-' or '.'
 }
+
+// NamePattern is the rule for new names (rules.ValidateName) as an HTML
+// pattern, so the browser refuses a bad name before the value is sent and
+// lost; the server checks again. NameRule says it in words, for the
+// browser's message.
+const (
+	NamePattern = `[A-Za-z_][A-Za-z0-9_.\-]{0,254}`
+	NameRule    = "1 to 255 letters, digits, _, - or ., starting with a letter or _"
+)
 
 // SecretDeletePage confirms a delete.
 type SecretDeletePage struct {

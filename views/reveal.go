@@ -85,3 +85,26 @@ func revealText(s string) string {
 	}
 	return b.String()
 }
+
+// revealName is reveal for a secret name, with a line break opportunity
+// (<wbr>) after each '_', '-' and '.', so a long name wraps between its
+// words rather than mid-word; the text is unchanged.
+func revealName(s string) templ.Component {
+	if strings.IndexFunc(s, invisible) >= 0 || !strings.ContainsAny(s, "_-.") {
+		return reveal(s)
+	}
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		start := 0
+		for i := 0; i < len(s); i++ {
+			// No break after a leading or trailing separator, or inside a run.
+			if c := s[i]; (c == '_' || c == '-' || c == '.') && i > 0 && i+1 < len(s) && !strings.ContainsRune("_-.", rune(s[i+1])) {
+				if _, err := io.WriteString(w, templ.EscapeString(s[start:i+1])+"<wbr>"); err != nil {
+					return err
+				}
+				start = i + 1
+			}
+		}
+		_, err := io.WriteString(w, templ.EscapeString(s[start:]))
+		return err
+	})
+}

@@ -29,3 +29,25 @@ func TestRevealEscapesHTMLAndShowsInvisibleCharacters(t *testing.T) {
 		t.Errorf("revealText: %q", got)
 	}
 }
+
+func TestRevealNameBreaksAfterSeparatorsOnly(t *testing.T) {
+	cases := map[string]string{
+		"GITHUB_TOKEN": "GITHUB_<wbr>TOKEN",
+		"db.pass-word": "db.<wbr>pass-<wbr>word",
+		"_LEADING":     "_LEADING",
+		"TRAILING_":    "TRAILING_",
+		"A__B":         "A__<wbr>B",
+		"PLAIN":        "PLAIN",
+		"<x>_&":        "&lt;x&gt;_<wbr>&amp;",
+		"a_\u202Eb":    `a_<span class="reveal">‹U+202E›</span>b`,
+	}
+	for in, want := range cases {
+		var b strings.Builder
+		if err := revealName(in).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != want {
+			t.Errorf("revealName(%q) = %s, want %s", in, b.String(), want)
+		}
+	}
+}

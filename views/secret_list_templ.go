@@ -537,7 +537,7 @@ func SecretListView(p SecretListPage) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = reveal(r.Name).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = revealName(r.Name).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

@@ -166,21 +166,60 @@ func TestBrowserCoreFlow(t *testing.T) {
 				t.Fatalf("search shows %d rows", n)
 			}
 
-			// Existing name: the form asks for an explicit overwrite.
+			// Existing name: the form asks for an explicit overwrite. With
+			// JavaScript it asks before sending, and the value typed stays;
+			// without, the server asks and the value must be typed again.
 			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets/new"), chromedp.WaitVisible("#name", chromedp.ByQuery))
-			submitForm(t, ctx, map[string]string{"#name": "GITHUB_TOKEN", "#value": "second"}, "main button[type=submit]")
-			if got := textOf(t, ctx, ".banner-error"); !strings.Contains(got, "already exists") {
-				t.Fatalf("no overwrite question: %q", got)
+			if js {
+				run(t, ctx, chromedp.SendKeys("#name", "GITHUB_TOKEN", chromedp.ByQuery), chromedp.SendKeys("#value", "second", chromedp.ByQuery),
+					chromedp.Click("main button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("#overwrite", chromedp.ByQuery))
+				if got := textOf(t, ctx, "#overwrite"); !strings.Contains(got, "A secret named GITHUB_TOKEN already exists.") {
+					t.Fatalf("no overwrite question: %q", got)
+				}
+				var value, button string
+				run(t, ctx, chromedp.Value("#value", &value, chromedp.ByQuery), chromedp.Text("main button[type=submit]", &button, chromedp.ByQuery))
+				if value != "second" || button != "Overwrite secret" {
+					t.Fatalf("after the check: value %q, button %q", value, button)
+				}
+				if v, _ := u.Value(u.Env.AdminKey, "", "GITHUB_TOKEN"); v != `"ghp_example"` {
+					t.Fatalf("overwritten before the confirmation: %s", v)
+				}
+				run(t, ctx, chromedp.Click(`input[name=overwrite]`, chromedp.ByQuery))
+				navigating(t, ctx, chromedp.Click("main button[type=submit]", chromedp.ByQuery))
+			} else {
+				submitForm(t, ctx, map[string]string{"#name": "GITHUB_TOKEN", "#value": "second"}, "main button[type=submit]")
+				if got := textOf(t, ctx, ".confirm"); !strings.Contains(got, "already exists") {
+					t.Fatalf("no overwrite question: %q", got)
+				}
+				if n := count(t, ctx, ".banner-error, .field-error"); n != 0 {
+					t.Fatalf("%d more alerts beside the question", n)
+				}
+				var value string
+				run(t, ctx, chromedp.Value("#value", &value, chromedp.ByQuery))
+				if value != "" {
+					t.Fatal("the value field was refilled")
+				}
+				run(t, ctx, chromedp.Click(`input[name=overwrite]`, chromedp.ByQuery))
+				submitForm(t, ctx, map[string]string{"#value": "second"}, "main button[type=submit]")
 			}
-			var value string
-			run(t, ctx, chromedp.Value("#value", &value, chromedp.ByQuery))
-			if value != "" {
-				t.Fatal("the value field was refilled")
-			}
-			run(t, ctx, chromedp.Click(`input[name=overwrite]`, chromedp.ByQuery))
-			submitForm(t, ctx, map[string]string{"#value": "second"}, "main button[type=submit]")
 			if got := textOf(t, ctx, ".flash"); got != "Secret GITHUB_TOKEN saved." {
 				t.Fatalf("flash after overwrite: %q", got)
+			}
+			if v, _ := u.Value(u.Env.AdminKey, "", "GITHUB_TOKEN"); v != `"second"` {
+				t.Fatalf("value after overwrite: %s", v)
+			}
+
+			// A bad name is refused by the browser: nothing is sent, the
+			// value stays.
+			run(t, ctx, chromedp.Navigate(base+"/teams/default/secrets/new"), chromedp.WaitVisible("#name", chromedp.ByQuery),
+				chromedp.SendKeys("#name", "1st token", chromedp.ByQuery), chromedp.SendKeys("#value", "kept", chromedp.ByQuery),
+				chromedp.Click("main button[type=submit]", chromedp.ByQuery))
+			var invalid bool
+			var kept string
+			run(t, ctx, chromedp.Evaluate(`document.getElementById("name").validity.patternMismatch`, &invalid),
+				chromedp.Value("#value", &kept, chromedp.ByQuery))
+			if !invalid || kept != "kept" {
+				t.Fatalf("bad name: pattern mismatch %v, value %q", invalid, kept)
 			}
 
 			// Rotate, then rename.
@@ -356,7 +395,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"teams", "/teams", func() { u.JoinTeams(t, "admin", 12) }},
 	}
 	// shoot saves the page at path in every width and scheme.
-	shoot := func(name, path string) {
+	shoot := func(name, path string, then ...chromedp.Action) {
 		for _, width := range []int64{1280, 390} {
 			for _, scheme := range []string{"light", "dark"} {
 				var png []byte
@@ -365,6 +404,7 @@ func TestBrowserScreenshots(t *testing.T) {
 					emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
 					emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
 					chromedp.Navigate(base+path), chromedp.WaitVisible("h1", chromedp.ByQuery),
+					chromedp.Tasks(then),
 					chromedp.FullScreenshot(&png, 100),
 					chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
 				if len(png) < 1000 {
@@ -389,5 +429,17 @@ func TestBrowserScreenshots(t *testing.T) {
 	// And the sign-in page, signed out.
 	navigating(t, ctx, chromedp.Click(`form.signout button`, chromedp.ByQuery))
 	shoot("login", "/login")
+	// A fresh tab with time of its own for the rest, signed in again so
+	// the session holds the teams joined above.
+	ctx = tab(t, true)
+	signIn(t, ctx, base, u.Env.AdminKey)
+	// The add form after its check found the name taken (JavaScript): the
+	// question in place, the value kept.
+	shoot("add-exists", "/teams/default/secrets/new",
+		chromedp.SendKeys("#name", "GITHUB_TOKEN", chromedp.ByQuery), chromedp.SendKeys("#value", "typed value", chromedp.ByQuery),
+		chromedp.Click("main button[type=submit]", chromedp.ByQuery), chromedp.WaitVisible("#overwrite", chromedp.ByQuery))
+	// The team switcher, open.
+	shoot("switcher-open", "/teams/default/secrets?q=STRIPE",
+		chromedp.Evaluate(`document.querySelector("details.switcher").open = true`, nil))
 	t.Logf("screenshots in %s", dir)
 }

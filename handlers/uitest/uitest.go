@@ -431,8 +431,10 @@ func (u *UI) Names(key string) []string {
 
 var tagRE = regexp.MustCompile(`<[^>]+>`)
 
-// text is a page body without tags, for readable assertions.
+// text is a page body without tags, for readable assertions. A <wbr> (a
+// line break opportunity inside a name) is no space.
 func text(body string) string {
+	body = strings.ReplaceAll(body, "<wbr>", "")
 	return strings.Join(strings.Fields(tagRE.ReplaceAllString(body, " ")), " ")
 }
 
