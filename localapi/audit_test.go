@@ -286,3 +286,34 @@ func TestAuditRecordsRefusedAuthenticationsBounded(t *testing.T) {
 		t.Fatalf("%d refusals recorded, want 1 a minute per address", n)
 	}
 }
+
+// The audit table is append-only in the database itself: an UPDATE of an
+// event is refused by its trigger, whoever holds the file, and the event
+// is left as it was. (A DELETE is not refused: retention prunes with one,
+// and nothing but retention deletes.)
+func TestAuditEventsCannotBeUpdatedInTheDatabase(t *testing.T) {
+	env := apitest.Start(t)
+	mustOK(t, env.Do(t, env.AdminKey, "", docSet, map[string]any{"name": "A", "value": "v"}))
+	before := rawAudit(t, env)
+	if !strings.Contains(before, "secret.added") {
+		t.Fatalf("no event to change:\n%s", before)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(env.DataDir, localapi.DBFile)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, stmt := range []string{
+		`UPDATE audit_event SET actor = 'someone else'`,
+		`UPDATE audit_event SET outcome = 'ok', secret = 'B' WHERE action = 'secret.added'`,
+		`UPDATE audit_event SET at = '1970-01-01T00:00:00Z'`,
+	} {
+		_, err := db.Exec(stmt)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: err = %v, want the trigger's refusal", stmt, err)
+		}
+	}
+	if after := rawAudit(t, env); after != before {
+		t.Fatalf("events changed:\n%s\nwant\n%s", after, before)
+	}
+}
