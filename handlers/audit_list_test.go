@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -73,5 +75,58 @@ func TestHistoryIsHiddenWithoutTheExtension(t *testing.T) {
 	uitest.MustStatus(t, u.Get("/teams/default/history"), http.StatusNotFound)
 	if n := u.Proxy.Count("ListAuditEvents"); n != 1 {
 		t.Fatalf("the extension was asked for %d times, want once", n)
+	}
+}
+
+// An import through the Import page records its events under one request
+// id, the UI's own (the page answered with it). The History page shows one
+// row per secret, each with that id; the API's audit_events says the same.
+func TestImportPageRecordsItsEventsUnderTheUIsRequestID(t *testing.T) {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	const canary = "CANARY-history-import-77a0"
+	uitest.MustStatus(t, u.AddSecret("default", "EXISTING", "before", "text"), http.StatusOK)
+	p := u.PostUpload("/teams/default/secrets/import", map[string]string{
+		"text": "IMP_A=" + canary + "\nIMP_B=" + canary + "\nEXISTING=" + canary + "\n", "existing": "replace", "format": "dotenv",
+	}, nil)
+	uitest.MustStatus(t, p, http.StatusOK)
+	uitest.MustContain(t, p, "Import results")
+	id := p.Header.Get("X-Request-ID")
+	if id == "" {
+		t.Fatal("the Import page answered no X-Request-ID")
+	}
+
+	r := u.Env.Do(t, u.Env.AdminKey, "", `query { audit_events(limit: 100) { events { action secret_name request_id } } }`, nil)
+	if len(r.Errors) != 0 {
+		t.Fatalf("audit_events: %v", r.Errors)
+	}
+	var page struct {
+		Events []struct {
+			Action     string
+			SecretName string `json:"secret_name"`
+			RequestID  string `json:"request_id"`
+		}
+	}
+	if err := json.Unmarshal(r.Data["audit_events"], &page); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, e := range page.Events {
+		if e.RequestID == id {
+			got[e.SecretName] = e.Action
+		}
+	}
+	want := map[string]string{"IMP_A": "secret.added", "IMP_B": "secret.added", "EXISTING": "secret.replaced"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("events of request %s = %v, want %v", id, got, want)
+	}
+
+	h := u.Get("/teams/default/history")
+	uitest.MustStatus(t, h, http.StatusOK)
+	if n := strings.Count(h.Body, "<code>"+id+"</code>"); n != 3 {
+		t.Fatalf("the History page shows request %s %d times, want 3 (one row per imported secret):\n%s", id, n, uitest.Excerpt(h.Body))
+	}
+	if strings.Contains(h.Body, canary) || strings.Contains(h.Body, u.Env.AdminKey) {
+		t.Fatal("the History page shows a value or a key")
 	}
 }
