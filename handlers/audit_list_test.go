@@ -130,3 +130,33 @@ func TestImportPageRecordsItsEventsUnderTheUIsRequestID(t *testing.T) {
 		t.Fatal("the History page shows a value or a key")
 	}
 }
+
+// A read-only member has no actions cell, so each row's name links to its
+// secret's history instead; the history opens (the secret events only).
+func TestReadOnlyMemberHasAHistoryLinkOnEachRow(t *testing.T) {
+	b := uitest.StartBackend(t)
+	b.Env.Member(t, "default", localapi.RoleReadOnlyUser, "reader")
+	admin := b.UI(t)
+	admin.Login(b.Env.AdminKey)
+	uitest.MustStatus(t, admin.AddSecret("default", "DB_PASSWORD", "CANARY-ro-history", "text"), http.StatusOK)
+	ro := b.UI(t)
+	ro.Login(b.Env.Key(t, "default", localapi.RoleReadOnlyUser, "reader"))
+	list := ro.Get("/teams/default/secrets")
+	uitest.MustStatus(t, list, http.StatusOK)
+	uitest.MustContain(t, list, `href="/teams/default/history"`,
+		`<a href="/teams/default/history?secret=DB_PASSWORD"><code class="name">`, "(history)")
+	if strings.Contains(list.Body, `class="actions"`) {
+		t.Fatal("a read-only member sees the actions cell")
+	}
+	h := ro.Get("/teams/default/history?secret=DB_PASSWORD")
+	uitest.MustStatus(t, h, http.StatusOK)
+	uitest.MustContain(t, h, "History of", "DB_PASSWORD", "Added")
+	if strings.Contains(h.Body, "CANARY-ro-history") || strings.Contains(h.Body, "127.0.0.1") {
+		t.Fatal("a read-only member sees a value or an address")
+	}
+	// A writer keeps the name as text and the History action.
+	w := admin.Get("/teams/default/secrets")
+	if strings.Contains(w.Body, `(history)`) || !strings.Contains(w.Body, `>History<span class="visually-hidden"> of `) {
+		t.Fatalf("writer's row:\n%s", uitest.Excerpt(w.Body))
+	}
+}
