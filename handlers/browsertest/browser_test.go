@@ -351,13 +351,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	tab := startBrowser(t)
 	u := uitest.Start(t)
 	base := u.URL
-	dir := os.Getenv("TEAMSECRETS_SCREENSHOTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testoutput", "screenshots")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := screenshotDir(t)
 	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
 	ctx := tab(t, true)
 	signIn(t, ctx, base, u.Env.AdminKey)
@@ -395,31 +389,7 @@ func TestBrowserScreenshots(t *testing.T) {
 		{"teams", "/teams", func() { u.JoinTeams(t, "admin", 12) }},
 	}
 	// shoot saves the page at path in every width and scheme.
-	shoot := func(name, path string, then ...chromedp.Action) {
-		for _, width := range []int64{1280, 390} {
-			for _, scheme := range []string{"light", "dark"} {
-				var png []byte
-				var overflow bool
-				run(t, ctx,
-					emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
-					emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
-					chromedp.Navigate(base+path), chromedp.WaitVisible("h1", chromedp.ByQuery),
-					chromedp.Tasks(then),
-					chromedp.FullScreenshot(&png, 100),
-					chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
-				if len(png) < 1000 {
-					t.Fatalf("%s: empty screenshot", name)
-				}
-				if overflow {
-					t.Errorf("%s at %d px scrolls sideways", name, width)
-				}
-				file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", name, width, scheme))
-				if err := os.WriteFile(file, png, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
+	shoot := func(name, path string, then ...chromedp.Action) { shootPage(t, ctx, dir, name, base+path, then...) }
 	for _, s := range shots {
 		if s.before != nil {
 			s.before()
@@ -442,4 +412,48 @@ func TestBrowserScreenshots(t *testing.T) {
 	shoot("switcher-open", "/teams/default/secrets?q=STRIPE",
 		chromedp.Evaluate(`document.querySelector("details.switcher").open = true`, nil))
 	t.Logf("screenshots in %s", dir)
+}
+
+// screenshotDir is where screenshots go: TEAMSECRETS_SCREENSHOTS, or
+// testoutput/screenshots.
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TEAMSECRETS_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "testoutput", "screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// shootPage saves the page at url, after then, at 1280 and 390 px, light
+// and dark, as dir/NAME-WIDTH-SCHEME.png, and fails a page that scrolls
+// sideways.
+func shootPage(t *testing.T, ctx context.Context, dir, name, url string, then ...chromedp.Action) {
+	t.Helper()
+	for _, width := range []int64{1280, 390} {
+		for _, scheme := range []string{"light", "dark"} {
+			var png []byte
+			var overflow bool
+			run(t, ctx,
+				emulation.SetDeviceMetricsOverride(width, 844, 1, width < 500),
+				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
+				chromedp.Navigate(url), chromedp.WaitVisible("h1", chromedp.ByQuery),
+				chromedp.Tasks(then),
+				chromedp.FullScreenshot(&png, 100),
+				chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
+			if len(png) < 1000 {
+				t.Fatalf("%s: empty screenshot", name)
+			}
+			if overflow {
+				t.Errorf("%s at %d px scrolls sideways", name, width)
+			}
+			file := filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", name, width, scheme))
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
