@@ -14,8 +14,9 @@ import (
 
 // AuditQuery asks for one page of a team's audit trail, newest first.
 type AuditQuery struct {
-	Secret string // only this secret's events
-	Limit  int    // 0 to MaxPageSize
+	Secret string    // only this secret's events
+	Since  time.Time // only events at or after it, unless zero
+	Limit  int       // 0 to MaxPageSize
 	Offset int
 }
 
@@ -58,10 +59,15 @@ func (c *Client) AuditEvents(ctx context.Context, q AuditQuery) (page AuditPage,
 	if q.Secret != "" {
 		secret = &q.Secret
 	}
+	var since *string
+	if !q.Since.IsZero() {
+		s := q.Since.UTC().Format(time.RFC3339Nano)
+		since = &s
+	}
 	offset := q.Offset
 	var unknownField bool
 	resp, err := do(ctx, "list audit events", true, func(ctx context.Context, g graphql.Client) (*ListAuditEventsResponse, error) {
-		resp, err := ListAuditEvents(ctx, g, secret, q.Limit, &offset)
+		resp, err := ListAuditEvents(ctx, g, secret, since, q.Limit, &offset)
 		unknownField = err != nil && lacksField(err, "audit_events")
 		return resp, err
 	}, c)

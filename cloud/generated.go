@@ -571,12 +571,16 @@ func (v *__DeleteSecretInput) GetName() string { return v.Name }
 // __ListAuditEventsInput is used internally by genqlient
 type __ListAuditEventsInput struct {
 	Secret_name *string `json:"secret_name"`
+	Since       *string `json:"since"`
 	Limit       int     `json:"limit"`
 	Offset      *int    `json:"offset"`
 }
 
 // GetSecret_name returns __ListAuditEventsInput.Secret_name, and is useful for accessing the field via an interface.
 func (v *__ListAuditEventsInput) GetSecret_name() *string { return v.Secret_name }
+
+// GetSince returns __ListAuditEventsInput.Since, and is useful for accessing the field via an interface.
+func (v *__ListAuditEventsInput) GetSince() *string { return v.Since }
 
 // GetLimit returns __ListAuditEventsInput.Limit, and is useful for accessing the field via an interface.
 func (v *__ListAuditEventsInput) GetLimit() int { return v.Limit }
@@ -880,8 +884,8 @@ func ListAPIKeys(
 
 // The query executed by ListAuditEvents.
 const ListAuditEvents_Operation = `
-query ListAuditEvents ($secret_name: String, $limit: Int!, $offset: Int) {
-	audit_events(secret_name: $secret_name, limit: $limit, offset: $offset) {
+query ListAuditEvents ($secret_name: String, $since: timestamptz, $limit: Int!, $offset: Int) {
+	audit_events(secret_name: $secret_name, since: $since, limit: $limit, offset: $offset) {
 		total_count
 		events {
 			id
@@ -906,6 +910,7 @@ func ListAuditEvents(
 	ctx_ context.Context,
 	client_ graphql.Client,
 	secret_name *string,
+	since *string,
 	limit int,
 	offset *int,
 ) (data_ *ListAuditEventsResponse, err_ error) {
@@ -914,6 +919,7 @@ func ListAuditEvents(
 		Query:  ListAuditEvents_Operation,
 		Variables: &__ListAuditEventsInput{
 			Secret_name: secret_name,
+			Since:       since,
 			Limit:       limit,
 			Offset:      offset,
 		},

@@ -26,10 +26,13 @@ func secretHistoryURL(slug, name string) string {
 	return historyURL(slug) + "?" + url.Values{"secret": {name}}.Encode()
 }
 
-func auditPageURL(slug, secret string, page int) string {
+func auditPageURL(slug, secret, since string, page int) string {
 	v := url.Values{}
 	if secret != "" {
 		v.Set("secret", secret)
+	}
+	if since != "" {
+		v.Set("since", since)
 	}
 	if page > 1 {
 		v.Set("page", strconv.Itoa(page))
@@ -38,6 +41,28 @@ func auditPageURL(slug, secret string, page int) string {
 		return historyURL(slug)
 	}
 	return historyURL(slug) + "?" + v.Encode()
+}
+
+// auditSince are the History page's choices of period; ?since= takes
+// what teamsecrets audit --since takes too (see parseAuditSince).
+var auditSince = []views.SinceOption{
+	{Value: "", Label: "Any time"}, {Value: "24h", Label: "Last 24 hours"},
+	{Value: "7d", Label: "Last 7 days"}, {Value: "30d", Label: "Last 30 days"},
+}
+
+// parseAuditSince reads ?since=: a duration back from now (Go's, or whole
+// days, 7d) or an RFC 3339 time, as teamsecrets audit --since does.
+func parseAuditSince(s string, now time.Time) (time.Time, bool) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 && n <= 100_000 {
+			return now.AddDate(0, 0, -n), true
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), true
+	} else if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 var auditWhat = map[string]string{
@@ -56,9 +81,19 @@ func (a *App) auditList(c echo.Context) error {
 	if n, err := strconv.Atoi(c.QueryParam("page")); err == nil && n > 1 && n < 1_000_000 {
 		pageNo = n
 	}
+	sinceText := strings.TrimSpace(c.QueryParam("since"))
+	var since time.Time
+	if sinceText != "" {
+		t, ok := parseAuditSince(sinceText, a.now())
+		if !ok || len(sinceText) > 64 {
+			return &pageError{Status: http.StatusBadRequest, Heading: "Unknown period",
+				Message: "The period is a duration back from now (24h, 7d) or an RFC 3339 time."}
+		}
+		since = t
+	}
 	ctx, cancel := a.apiContext(c.Request().Context(), s.APIKey, team.ID)
 	defer cancel()
-	page, ok, err := a.api.AuditEvents(ctx, cloud.AuditQuery{Secret: secret, Limit: auditPerPage, Offset: (pageNo - 1) * auditPerPage})
+	page, ok, err := a.api.AuditEvents(ctx, cloud.AuditQuery{Secret: secret, Since: since, Limit: auditPerPage, Offset: (pageNo - 1) * auditPerPage})
 	if err != nil {
 		return err
 	}
@@ -66,14 +101,14 @@ func (a *App) auditList(c echo.Context) error {
 		return notFound("This API keeps no history: the History page needs the local API's audit trail.")
 	}
 	p := views.AuditListPage{
-		Secret: secret, ClearURL: historyURL(team.Slug), BackURL: listURL(team.Slug),
+		Secret: secret, Since: sinceText, SinceOptions: sinceOptions(sinceText), ClearURL: historyURL(team.Slug), BackURL: listURL(team.Slug),
 		Matches: page.Matches, Page: pageNo, Pages: max(1, (page.Matches+auditPerPage-1)/auditPerPage),
 	}
 	if pageNo > 1 {
-		p.PrevURL = auditPageURL(team.Slug, secret, pageNo-1)
+		p.PrevURL = auditPageURL(team.Slug, secret, sinceText, pageNo-1)
 	}
 	if pageNo < p.Pages {
-		p.NextURL = auditPageURL(team.Slug, secret, pageNo+1)
+		p.NextURL = auditPageURL(team.Slug, secret, sinceText, pageNo+1)
 	}
 	p.Rows, p.ShowAddrs = auditRows(team.Slug, page.Events)
 	title := "History · " + team.Name
@@ -137,4 +172,16 @@ func linkHistories(rows []views.SecretRow, slug string) {
 	for i := range rows {
 		rows[i].HistoryURL = secretHistoryURL(slug, rows[i].Name)
 	}
+}
+
+// sinceOptions are the period choices, with since (a value typed into the
+// address, kept as it is) among them.
+func sinceOptions(since string) []views.SinceOption {
+	opts := append([]views.SinceOption(nil), auditSince...)
+	for _, o := range opts {
+		if o.Value == since {
+			return opts
+		}
+	}
+	return append(opts, views.SinceOption{Value: since, Label: "Since " + since})
 }

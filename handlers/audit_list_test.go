@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
@@ -158,5 +159,39 @@ func TestReadOnlyMemberHasAHistoryLinkOnEachRow(t *testing.T) {
 	w := admin.Get("/teams/default/secrets")
 	if strings.Contains(w.Body, `(history)`) || !strings.Contains(w.Body, `>History<span class="visually-hidden"> of `) {
 		t.Fatalf("writer's row:\n%s", uitest.Excerpt(w.Body))
+	}
+}
+
+// The History page's period filter (?since=, as teamsecrets audit
+// --since): a plain GET form, so it works without JavaScript; the pager
+// keeps it; a period it cannot read is a 400, not every event.
+func TestHistorySinceFilter(t *testing.T) {
+	u := uitest.Start(t)
+	u.Login(u.Env.AdminKey)
+	uitest.MustStatus(t, u.AddSecret("default", "RECENT", "CANARY-since-1", "text"), http.StatusOK)
+
+	day := u.Get("/teams/default/history?since=24h")
+	uitest.MustStatus(t, day, http.StatusOK)
+	uitest.MustContain(t, day, `<select id="since" name="since"`, `<option value="24h" selected>Last 24 hours</option>`, "RECENT", "All events")
+	future := u.Get("/teams/default/history?" + url.Values{"since": {"2999-01-01T00:00:00Z"}, "secret": {"RECENT"}}.Encode())
+	uitest.MustStatus(t, future, http.StatusOK)
+	uitest.MustContain(t, future, "No events.", `selected>Since 2999-01-01T00:00:00Z</option>`)
+	if strings.Contains(future.Body, "Added") {
+		t.Fatal("an event before the period")
+	}
+	uitest.MustStatus(t, u.Get("/teams/default/history?since=yesterday"), http.StatusBadRequest)
+
+	team, _ := u.Env.Store.TenantBySlug(t.Context(), "default")
+	values := map[string]json.RawMessage{}
+	for i := range 60 {
+		values[fmt.Sprintf("BULK_%02d", i)] = json.RawMessage(`"v"`)
+	}
+	if err := u.Env.Store.PutSecrets(t.Context(), team.ID, values); err != nil {
+		t.Fatal(err)
+	}
+	paged := u.Get("/teams/default/history?since=7d")
+	uitest.MustContain(t, paged, `href="/teams/default/history?page=2&amp;since=7d"`)
+	if strings.Contains(paged.Body, "CANARY-since") {
+		t.Fatal("a value on the History page")
 	}
 }

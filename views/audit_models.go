@@ -2,17 +2,19 @@ package views
 
 // AuditListPage is the History page: one page of the team's audit trail.
 type AuditListPage struct {
-	Layout    Layout
-	Secret    string // the filter: one secret's history; empty: all
-	ClearURL  string // the page without the filter
-	BackURL   string
-	Matches   int
-	Rows      []AuditRow
-	Page      int
-	Pages     int
-	PrevURL   string // empty on the first page
-	NextURL   string // empty on the last page
-	ShowAddrs bool   // the API sent client addresses (a TENANT_ADMIN)
+	Layout       Layout
+	Secret       string // the filter: one secret's history; empty: all
+	Since        string // the period filter as asked (24h, 7d, RFC 3339); empty: any time
+	SinceOptions []SinceOption
+	ClearURL     string // the page without the filter
+	BackURL      string
+	Matches      int
+	Rows         []AuditRow
+	Page         int
+	Pages        int
+	PrevURL      string // empty on the first page
+	NextURL      string // empty on the last page
+	ShowAddrs    bool   // the API sent client addresses (a TENANT_ADMIN)
 }
 
 // AuditRow is one event, or a rename's two (set the new name, delete the
@@ -31,3 +33,6 @@ type AuditRow struct {
 	Request         string
 	Addr            string
 }
+
+// SinceOption is one choice of the History page's period.
+type SinceOption struct{ Value, Label string }
