@@ -442,8 +442,12 @@ func shootPage(t *testing.T, ctx context.Context, dir, name, url string, then ..
 				emulation.SetEmulatedMedia().WithFeatures([]*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}),
 				chromedp.Navigate(url), chromedp.WaitVisible("h1", chromedp.ByQuery),
 				chromedp.Tasks(then),
-				chromedp.FullScreenshot(&png, 100),
-				chromedp.Evaluate(`document.documentElement.scrollWidth > window.innerWidth`, &overflow))
+				// Before the screenshot: a full-page screenshot resizes the
+				// viewport to the page, hiding any sideways scroll.
+				// (and mobile emulation widens the layout viewport to the
+				// page: compare with the width asked for).
+				chromedp.Evaluate(fmt.Sprintf(`document.documentElement.scrollWidth > %d`, width), &overflow),
+				chromedp.FullScreenshot(&png, 100))
 			if len(png) < 1000 {
 				t.Fatalf("%s: empty screenshot", name)
 			}
