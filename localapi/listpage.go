@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -329,8 +330,9 @@ func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller
 		return false // graphql-go asks again, and logs and answers the error
 	}
 
-	out := make([]byte, 0, 64+size)
-	out = append(out, `{"data":{`...)
+	bp := answers.Get().(*[]byte)
+	defer answers.Put(bp)
+	out := append((*bp)[:0], `{"data":{`...)
 	for i, f := range p.fields {
 		if i > 0 {
 			out = append(out, ',')
@@ -362,8 +364,17 @@ func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller
 	out = append(out, "}}"...)
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(out)
+	if cap(out) <= maxPooledAnswer {
+		*bp = out
+	}
 	return true
 }
+
+// answers are the buffers list page answers are written in (the writer
+// copies them): a page of 100 is at most about 70 KB.
+var answers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+const maxPooledAnswer = 128 << 10
 
 // appendMeta writes one secret_meta as secretMeta resolves it.
 func appendMeta(out []byte, sels []string, m store.SecretMeta) []byte {

@@ -60,9 +60,9 @@ func TestListPageAnswerMatchesGraphQL(t *testing.T) {
 		return strconv.Itoa(status) + " " + canonicalErrors(t, out)
 	}
 	docs := map[string]string{
-		"ui":       docListPage,
-		"no alias": docSecretList,
-		"literals": `query { b: secret_list(limit: 3, offset: 1) { secrets { updated_by name } total_count } a: secret_list(limit: 0) { total_count } }`,
+		"ui":               docListPage,
+		"no alias":         docSecretList,
+		"literals":         `query { b: secret_list(limit: 3, offset: 1) { secrets { updated_by name } total_count } a: secret_list(limit: 0) { total_count } }`,
 		"vars as a string": docListPage,
 	}
 	type tc struct{ name, key, tenant, doc, vars string }
@@ -153,7 +153,9 @@ func TestListPageResponseBudget(t *testing.T) {
 		mustOK(t, env.Do(t, env.AdminKey, "", docSet, map[string]any{"name": name, "value": "v"}))
 	}
 	for _, vars := range []string{`{"limit": 1}`, `{"limit": 5}`} {
-		body := func(doc string) []byte { return []byte(`{"query": ` + strconv.Quote(doc) + `, "variables": ` + vars + `}`) }
+		body := func(doc string) []byte {
+			return []byte(`{"query": ` + strconv.Quote(doc) + `, "variables": ` + vars + `}`)
+		}
 		fs, fast := env.PostRaw(t, env.AdminKey, "", body(docListPage))
 		ss, slow := env.PostRaw(t, env.AdminKey, "", body(slowVariant(docListPage)))
 		if fs != ss || string(fast) != string(slow) {
