@@ -77,7 +77,15 @@ func (c *Client) SecretPage(ctx context.Context, q PageQuery) (page SecretPage, 
 	offset := q.Offset
 	var unknownField bool
 	resp, err := do(ctx, "list secrets", true, func(ctx context.Context, g graphql.Client) (*ListSecretPageResponse, error) {
-		resp, err := ListSecretPage(ctx, g, search, order, q.Limit, &offset)
+		// ListSecretPage, with room for the page made beforehand (JSON
+		// decoding then fills it instead of growing it row by row).
+		resp := &ListSecretPageResponse{Page: ListSecretPagePageSecret_page{
+			Secrets: make([]ListSecretPagePageSecret_pageSecretsSecret_meta, 0, min(max(q.Limit, 0), MaxPageSize))}}
+		err := g.MakeRequest(ctx, &graphql.Request{
+			OpName:    "ListSecretPage",
+			Query:     ListSecretPage_Operation,
+			Variables: &__ListSecretPageInput{Search: search, Order_by: order, Limit: q.Limit, Offset: &offset},
+		}, &graphql.Response{Data: resp})
 		unknownField = err != nil && lacksField(err, "secret_list")
 		return resp, err
 	}, c)

@@ -42,9 +42,10 @@ func refuse(format string, args ...any) *costError {
 // what the fast path needs of it.
 type document struct {
 	doc       *ast.QueryDocument
-	text      string // doc printed back: what graphql-go runs
-	plain     bool   // exactly the plain secret_names query
-	plainName string // its operation name, if plain
+	text      string    // doc printed back: what graphql-go runs
+	plain     bool      // exactly the plain secret_names query
+	plainName string    // its operation name, if plain
+	list      *listPage // the list page's shape (listpage.go), or nil
 }
 
 // parseDocument parses query under the token limit and prints it back for
@@ -64,6 +65,7 @@ func parseDocument(query string, l Limits) (*document, *costError) {
 	formatter.NewFormatter(&b, formatter.WithIndent(" ")).FormatQueryDocument(doc)
 	d := &document{doc: doc, text: b.String()}
 	d.plainName, d.plain = plainNamesOperation(doc)
+	d.list = listPageOperation(doc)
 	return d, nil
 }
 

@@ -11,3 +11,10 @@ import (
 func LimitStorageForTest(ctx context.Context, s *Store, extra int) error {
 	return sqlite.LimitPagesForTest(ctx, s.backend, extra)
 }
+
+// ListPageShapeForTest reports whether query takes the list page's fast
+// path (listpage.go).
+func ListPageShapeForTest(query string) bool {
+	d, err := parseDocument(query, DefaultLimits())
+	return err == nil && d.list != nil
+}

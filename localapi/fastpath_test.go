@@ -65,3 +65,41 @@ func TestDocumentCacheIsBoundedByBytes(t *testing.T) {
 		t.Fatalf("counted %d bytes, holds %d", c.bytes, sum)
 	}
 }
+
+// Only documents selecting exactly the list page's fields, with arguments
+// the fast path reads as graphql-go does, take it.
+func TestListPageShape(t *testing.T) {
+	const sel = `{ total_count secrets { name created updated updated_by } }`
+	for _, tt := range []struct {
+		query string
+		fast  bool
+	}{
+		{`query($l: Int!) { secret_list(limit: $l) ` + sel + ` }`, true},
+		{`query { a: secret_list(limit: 1) { secrets { updated_by } } b: secret_list(limit: 0) { total_count } }`, true},
+		{`query($s: String, $l: Int!) { secret_list(search: $s, limit: $l) { total_count } }`, true},
+		{`query { secret_list(limit: 1) ` + sel + ` secret_names }`, false},
+		{`query { a: secret_list(limit: 1) { total_count } a: secret_list(limit: 2) { total_count } }`, false},
+		{`query { secret_list(offset: 1) { total_count } }`, false},
+		{`query($l: Int) { secret_list(limit: $l) { total_count } }`, false},
+		{`query($l: Int! = 3) { secret_list(limit: $l) { total_count } }`, false},
+		{`query($l: Int!, $x: Int) { secret_list(limit: $l) { total_count } }`, false},
+		{`query { secret_list(limit: 1, search: "a") { total_count } }`, false},
+		{`query { secret_list(limit: 1, order_by: {name: desc}) { total_count } }`, false},
+		{`query { secret_list(limit: 2147483648) { total_count } }`, false},
+		{`query { secret_list(limit: 1) { n: total_count } }`, false},
+		{`query { secret_list(limit: 1) { total_count total_count } }`, false},
+		{`query { secret_list(limit: 1) { secrets { name __typename } } }`, false},
+		{`query { secret_list(limit: 1) { secrets } }`, false},
+		{`query { secret_list(limit: 1) { ...F } } fragment F on secret_page { total_count }`, false},
+		{`query { secret_list(limit: 1) @skip(if: false) { total_count } }`, false},
+		{`mutation { secret_list(limit: 1) { total_count } }`, false},
+	} {
+		doc, err := parseDocument(tt.query, DefaultLimits())
+		if err != nil {
+			t.Fatalf("%q: %v", tt.query, err)
+		}
+		if got := doc.list != nil; got != tt.fast {
+			t.Errorf("%q: fast path %v, want %v", tt.query, got, tt.fast)
+		}
+	}
+}

@@ -206,6 +206,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
 		return
 	}
+	if doc.list != nil && doc.list.runs(req.OperationName) && s.serveListPage(r, w, c, doc.list, rawVars) {
+		return
+	}
 	vars, err := decodeVariables(rawVars)
 	if err != nil {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
