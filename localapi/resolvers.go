@@ -22,6 +22,7 @@ type resolver struct {
 	now     func() time.Time // nil: time.Now
 	version string
 	limits  Limits
+	names   usernames // who wrote, for the list and the trail
 }
 
 func (r *resolver) SecretNames(ctx context.Context) ([]string, error) {

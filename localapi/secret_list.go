@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"teamsecrets/localapi/store"
@@ -126,9 +127,39 @@ func (r *resolver) actor(ctx context.Context, id identity) (string, error) {
 	if id.UserID == "" {
 		return teamKeyActor, nil
 	}
+	if name, ok := r.names.get(id.UserID); ok {
+		return name, nil
+	}
 	u, _, err := r.dir.User(ctx, id.UserID, id.DefaultTenantID)
 	if err != nil {
 		return "", err
 	}
+	r.names.put(id.UserID, u.Username)
 	return u.Username, nil
+}
+
+// usernames remembers user names by id, so a write does not load its
+// user and memberships each time. Users are never renamed; the map is
+// emptied when it grows past maxUsernames, so it stays small.
+type usernames struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+const maxUsernames = 10_000
+
+func (u *usernames) get(id string) (string, bool) {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	name, ok := u.m[id]
+	return name, ok
+}
+
+func (u *usernames) put(id, name string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.m == nil || len(u.m) >= maxUsernames {
+		u.m = map[string]string{}
+	}
+	u.m[id] = name
 }
