@@ -74,13 +74,12 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 		}
 		return true
 	}
-	attempt.Failed()
+	limitReached := attempt.Failed()
 	s.recordRefusal(ctx, requestid.From(ctx), nil)
-	if blocked, _ := s.authFailures.Begin(ctx, addr); blocked == nil {
+	if limitReached {
 		slog.WarnContext(ctx, "api: too many failed authentications; refusing the address until its window ends",
 			"addr", addr, "limit", s.limits.AuthFailures, "window", s.limits.AuthWindow.String())
 	} else {
-		blocked.Succeeded()
 		slog.InfoContext(ctx, "api: authentication failed: unknown API key", "addr", addr, "request_id", requestid.From(ctx).ID)
 	}
 	return true

@@ -123,31 +123,34 @@ func (f *Failures) Begin(ctx context.Context, addr string) (*Attempt, time.Durat
 }
 
 // Failed ends the attempt as a failure: it stays counted for its window.
-func (a *Attempt) Failed() { a.end(true) }
+// It reports whether this failure used up the address's attempts, so the
+// caller can say once that the address is now refused.
+func (a *Attempt) Failed() (limitReached bool) { return a.end(true) }
 
 // Succeeded ends the attempt and gives it back; other attempts keep their
 // count. Call it too when the attempt proved nothing (the backend could not
 // answer).
 func (a *Attempt) Succeeded() { a.end(false) }
 
-func (a *Attempt) end(failed bool) {
+func (a *Attempt) end(failed bool) (limitReached bool) {
 	f := a.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if a.ended {
-		return
+		return false
 	}
 	a.ended = true
 	e := a.e
 	switch {
 	case e.dropped || a.window < e.window-1:
-		return // forgotten with its window
+		return false // forgotten with its window
 	case a.window == e.window-1:
 		e.carried--
 	}
 	e.pending--
 	if failed {
 		e.failed++
+		limitReached = e.failed == f.cfg.Limit
 	}
 	if e.changed != nil {
 		close(e.changed)
@@ -156,6 +159,7 @@ func (a *Attempt) end(failed bool) {
 	if e.pending == 0 && e.failed == 0 && e.elem != nil {
 		f.remove(e)
 	}
+	return limitReached
 }
 
 // entry returns addr's current window, starting a new one when the old one

@@ -269,3 +269,15 @@ func TestIPv6AddressesCountByTheirSlash64(t *testing.T) {
 		t.Fatal("another /64, or an IPv4 address, was limited")
 	}
 }
+
+func TestFailedSaysWhenTheLimitIsReached(t *testing.T) {
+	f, _ := newTest(3, 100)
+	var reached []bool
+	for range 3 {
+		a, _ := f.Begin(context.Background(), "192.0.2.3")
+		reached = append(reached, a.Failed())
+	}
+	if fmt.Sprint(reached) != "[false false true]" {
+		t.Fatalf("limit reached: %v", reached)
+	}
+}
