@@ -8,7 +8,6 @@ import (
 	"net/http"
 
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // The plain `secret_names` query is what every client sends most, and
@@ -22,14 +21,6 @@ import (
 // secret_names query and operationName (if any) names it.
 func (d *document) isPlainNames(operationName string) bool {
 	return d.plain && (operationName == "" || operationName == d.plainName)
-}
-
-func parsePlainNames(query string) (opName string, ok bool) {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil {
-		return "", false
-	}
-	return plainNamesOperation(doc)
 }
 
 func plainNamesOperation(doc *ast.QueryDocument) (opName string, ok bool) {

@@ -28,7 +28,11 @@ func TestParsePlainNames(t *testing.T) {
 		{`query { secret_names`, "", false},
 	}
 	for _, tt := range tests {
-		name, plain := parsePlainNames(tt.query)
+		var name string
+		var plain bool
+		if d, _ := parseDocument(tt.query, DefaultLimits()); d != nil {
+			name, plain = d.plainName, d.plain
+		}
 		if plain != tt.plain || name != tt.name {
 			t.Errorf("%q: got (%q, %v), want (%q, %v)", tt.query, name, plain, tt.name, tt.plain)
 		}
