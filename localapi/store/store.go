@@ -63,6 +63,9 @@ var (
 	// ErrFull: the backend's storage is full (SQLite's SQLITE_FULL: the disk,
 	// or the database's size cap). Nothing was written.
 	ErrFull = errors.New("storage is full")
+	// ErrSchemaNotCurrent: Ready found the store's schema at another
+	// version than this program's migrations make it.
+	ErrSchemaNotCurrent = errors.New("store schema is not current")
 )
 
 // NotMember is the error for a user who is not a member of team t: one
@@ -235,5 +238,11 @@ type Backend interface {
 	KeyCheck
 	KeyAdmin
 	Audit
+	// Ready reports whether the store answers and its schema is the one
+	// this program migrates it to (else an error wrapping
+	// ErrSchemaNotCurrent). It is cheap (one query or so), remembers
+	// nothing, and gives up when ctx ends: the server's /readyz asks it on
+	// every probe.
+	Ready(ctx context.Context) error
 	Close() error
 }

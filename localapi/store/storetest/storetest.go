@@ -40,6 +40,7 @@ func Run(t *testing.T, open Open) {
 		{"AuditRecordsEveryChangeWithItsActor", testAudit},
 		{"AuditQueriesAndPrune", testAuditQueries},
 		{"Check", testCheck},
+		{"ReadyWhileOpenNotAfterClose", testReady},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := open(t)
@@ -318,5 +319,21 @@ func testCheck(t *testing.T, b store.Backend) {
 	team(t, b, "alpha")
 	if err := b.Check(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Ready answers nil on an open store, and an error (not a hang, not a
+// remembered success) once the store is closed. (The suite's cleanup
+// closes it again: Close must bear that.)
+func testReady(t *testing.T, b store.Backend) {
+	team(t, b, "alpha")
+	for range 2 {
+		if err := b.Ready(t.Context()); err != nil {
+			t.Fatalf("open store: %v", err)
+		}
+	}
+	must(t, b.Close())
+	if err := b.Ready(t.Context()); err == nil {
+		t.Fatal("closed store: Ready said nil")
 	}
 }
