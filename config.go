@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"time"
@@ -35,6 +36,8 @@ type config struct {
 	MaxSecrets    int
 	// AuditRetention is how long audit events are kept; 0: forever.
 	AuditRetention time.Duration
+	// MetricsAddr is where /metrics is served alone; empty: on Addr.
+	MetricsAddr string
 
 	printVersion bool
 }
@@ -51,6 +54,7 @@ func defaultConfig() config {
 		MaxSecrets:  localapi.DefaultMaxSecrets,
 
 		AuditRetention: defaultAuditRetention,
+		MetricsAddr:    "", // /metrics on Addr
 	}
 }
 
@@ -69,6 +73,7 @@ var flagEnv = map[string]string{
 	"session-max":          "TEAMSECRETS_SESSION_MAX",
 	"api-timeout":          "TEAMSECRETS_API_TIMEOUT",
 	"audit-retention":      "TEAMSECRETS_AUDIT_RETENTION",
+	"metrics-addr":         "TEAMSECRETS_METRICS_ADDR",
 }
 
 // describeEnv adds each flag's environment variable to its --help text.
@@ -129,6 +134,22 @@ func (d *durationValue) Set(s string) error {
 	return nil
 }
 
+// addrValue is a listening address, host:port (the host may be empty:
+// every interface), or empty.
+type addrValue string
+
+func (a *addrValue) String() string { return string(*a) }
+func (a *addrValue) Set(s string) error {
+	if s != "" {
+		_, port, err := net.SplitHostPort(s)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			return errors.New("use host:port, e.g. 127.0.0.1:9090 (or :9090 for every interface)")
+		}
+	}
+	*a = addrValue(s)
+	return nil
+}
+
 // countValue is a whole number of at least 1.
 type countValue int
 
@@ -153,6 +174,7 @@ func newServerFlags(c command, cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
 	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
 	fs.Var((*boolValue)(&cfg.TrustProxy), "trust-proxy", "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run)")
+	fs.Var((*addrValue)(&cfg.MetricsAddr), "metrics-addr", "serve /metrics only on this address, e.g. 127.0.0.1:9090, and not on --addr (default: on --addr)")
 	fs.Var((*retentionValue)(&cfg.AuditRetention), "audit-retention", "local API: keep audit events this `long` (365d, 720h; 0: forever); older ones are pruned at start and hourly")
 	if withUI {
 		fs.StringVar(&cfg.APIURL, "api-url", cfg.APIURL, "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded")

@@ -18,9 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"teamsecrets/handlers"
 	"teamsecrets/localapi"
-	"teamsecrets/schema"
+	"teamsecrets/metrics"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -86,14 +85,7 @@ func serveCmd(ctx context.Context, c command, args []string, stdout, stderr io.W
 // serve runs until ctx ends, then shuts down gracefully.
 func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error {
 	start := time.Now()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, "ok\n")
-	})
-
-	// Listen before anything is created: when the port is taken (or the
+	// Listen before anything is created: when a port is taken (or the
 	// certificate unusable), no store is made and no first key printed for
 	// a server that never ran.
 	ln, tlsConfig, err := listen(cfg)
@@ -101,17 +93,22 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		return err
 	}
 	defer ln.Close()
-	var sessionKeys [][]byte
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = listenOn(cfg.MetricsAddr, "--metrics-addr"); err != nil {
+			return err
+		}
+		defer metricsLn.Close()
+	}
+	s := site{cfg: cfg, withUI: withUI, metrics: metrics.New(version)}
 	if withUI {
-		if sessionKeys, err = loadSessionKeys(cfg.DataDir); err != nil {
+		if s.sessionKeys, err = loadSessionKeys(cfg.DataDir); err != nil {
 			return err
 		}
 	}
 
-	embedded := cfg.APIURL == ""
-	var apiTransport http.RoundTripper // nil: the network
 	hint := ""
-	if embedded {
+	if cfg.APIURL == "" {
 		if k := os.Getenv(localapi.BootstrapKeyEnv); k != "" {
 			if err := localapi.CheckChosenKey(k); err != nil {
 				return err
@@ -122,7 +119,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 			return err
 		}
 		defer store.Close()
-		key, created, err := localapi.Bootstrap(ctx, store, os.Getenv(localapi.BootstrapKeyEnv))
+		s.store = store.Wrapped(s.metrics.Store)
+		key, created, err := localapi.Bootstrap(ctx, s.store, os.Getenv(localapi.BootstrapKeyEnv))
 		if err != nil {
 			return fmt.Errorf("bootstrap: %w", err)
 		}
@@ -133,36 +131,70 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if !created {
 			hint = lostKeyHint(cfg.DataDir)
 		}
-		pruneAudit(ctx, store, cfg.AuditRetention)
-		limits := localapi.DefaultLimits()
-		limits.MaxSecrets = cfg.MaxSecrets
-		api, err := localapi.NewServer(schema.SDL, store, version,
-			localapi.WithLimits(limits), localapi.WithTrustProxy(cfg.TrustProxy))
-		if err != nil {
-			return err
-		}
-		mux.Handle("/graphql", api)
-		apiTransport = localapi.Transport{Handler: api}
+		pruneAudit(ctx, s.store, cfg.AuditRetention)
 	}
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
 	}
+	s.apiURL = cfg.APIURL
+	if s.apiURL == "" {
+		s.apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
+	}
+	h, err := s.handler()
+	if err != nil {
+		return err
+	}
 	if withUI {
-		apiURL := cfg.APIURL
-		if embedded {
-			apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
-		}
-		mux.Handle("/", newUI(cfg, sessionKeys, apiURL, apiTransport))
-		fmt.Fprintf(stdout, "Team Secrets: %s://%s/  (API: %s)\n", scheme, ln.Addr(), apiURL)
+		fmt.Fprintf(stdout, "Team Secrets: %s://%s/  (API: %s)\n", scheme, ln.Addr(), s.apiURL)
 	} else {
 		fmt.Fprintf(stdout, "Local secrets API: %s://%s/graphql\n", scheme, ln.Addr())
+	}
+	servers := []*http.Server{newHTTPServer(h, tlsConfig)}
+	listeners := []net.Listener{ln}
+	if metricsLn != nil {
+		fmt.Fprintf(stdout, "Metrics: http://%s/metrics\n", metricsLn.Addr())
+		servers = append(servers, newHTTPServer(s.metricsHandler(), nil))
+		listeners = append(listeners, metricsLn)
 	}
 	fmt.Fprint(stdout, hint)
 	slog.Info("listening", "addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 
-	srv := &http.Server{
-		Handler:           handlers.SecurityHeaders(mux, cfg.SecureCookies),
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() {
+			if srv.TLSConfig != nil {
+				errc <- srv.ServeTLS(listeners[i], "", "") // the certificate is in TLSConfig
+			} else {
+				errc <- srv.Serve(listeners[i])
+			}
+		}()
+	}
+	var failed error
+	select {
+	case failed = <-errc:
+		slog.Error("a listener failed; shutting down", "err", failed)
+	case <-ctx.Done():
+		slog.Info("shutting down", "cause", context.Cause(ctx).Error(), "wait_at_most", shutdownTimeout.String())
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil && failed == nil {
+			failed = fmt.Errorf("stopped with requests unfinished after %s: %w", shutdownTimeout, err)
+		}
+	}
+	if failed != nil {
+		return failed
+	}
+	slog.Info("stopped")
+	return nil
+}
+
+// newHTTPServer serves h with the server's timeouts and limits.
+func newHTTPServer(h http.Handler, tlsConfig *tls.Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -171,27 +203,6 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() {
-		if tlsConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	slog.Info("shutting down", "cause", context.Cause(ctx).Error(), "wait_at_most", shutdownTimeout.String())
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("stopped with requests unfinished after %s: %w", shutdownTimeout, err)
-	}
-	slog.Info("stopped")
-	return nil
 }
 
 // listen binds --addr, with TLS's certificate loaded if one is set.
@@ -204,11 +215,17 @@ func listen(cfg config) (net.Listener, *tls.Config, error) {
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if errors.Is(err, syscall.EADDRINUSE) {
-		return nil, nil, fmt.Errorf("%w: something else listens there; choose another address with --addr", err)
-	}
+	ln, err := listenOn(cfg.Addr, "--addr")
 	return ln, tlsConfig, err
+}
+
+// listenOn binds addr, the value of flag.
+func listenOn(addr, flag string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%w: something else listens there; choose another address with %s", err, flag)
+	}
+	return ln, err
 }
 
 // lostKeyHint says, on a start that found the store made, how to get an

@@ -20,7 +20,8 @@ const SessionKeysEnv = "TEAMSECRETS_SESSION_KEYS"
 
 // newUI builds the web UI, talking to the GraphQL API at apiURL. With
 // transport set (the embedded API), calls stay in the process.
-func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper) http.Handler {
+// m (nil: none) counts its routes and refused sign-ins.
+func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper, m handlers.Metrics) http.Handler {
 	policy := cloud.DefaultRetryPolicy
 	policy.AttemptTimeout = min(policy.AttemptTimeout, cfg.APITimeout)
 	return handlers.New(handlers.Config{
@@ -31,6 +32,7 @@ func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.Round
 		IdleTimeout:   cfg.IdleTimeout,
 		MaxLifetime:   cfg.MaxLifetime,
 		APITimeout:    cfg.APITimeout,
+		Metrics:       m,
 	})
 }
 

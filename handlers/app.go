@@ -26,8 +26,21 @@ type Config struct {
 	Logger        *slog.Logger
 	LoginLimit    LoginLimit
 	Now           func() time.Time // for tests; time.Now by default
+	// Metrics hears the route each request took and the sign-ins
+	// LoginLimit refused; nil: nothing is counted.
+	Metrics Metrics
 
 	maxCookieBytes int // for tests: a smaller cookie limit than browsers have
+}
+
+// Metrics is what the server's metrics need of the UI (package metrics
+// implements it).
+type Metrics interface {
+	// Route names the pattern of the route a request took (echo's, e.g.
+	// /teams/:slug/secrets; "" for none), never its path.
+	Route(ctx context.Context, pattern string)
+	// SignInRefused counts a sign-in refused by LoginLimit.
+	SignInRefused()
 }
 
 // LoginLimit bounds failed sign-ins per client address. Sign-ins waiting

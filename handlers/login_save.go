@@ -21,6 +21,9 @@ func (a *App) loginSave(c echo.Context) error {
 	defer cancel()
 	attempt, wait := a.logins.Begin(ctx, c.RealIP())
 	if attempt == nil {
+		if a.cfg.Metrics != nil {
+			a.cfg.Metrics.SignInRefused()
+		}
 		secs := int(wait.Seconds() + 0.999)
 		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
 		return a.loginError(c, http.StatusTooManyRequests,

@@ -20,6 +20,15 @@ import (
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// routeSeen tells the metrics the pattern of the route echo matched (it
+// routes before its middleware runs).
+func (a *App) routeSeen(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		a.cfg.Metrics.Route(c.Request().Context(), c.Path())
+		return next(c)
+	}
+}
+
 // securityHeaders go on every response.
 func (a *App) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

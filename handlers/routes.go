@@ -25,6 +25,9 @@ func (a *App) routes() http.Handler {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 
+	if a.cfg.Metrics != nil {
+		e.Use(a.routeSeen)
+	}
 	e.Use(a.requestID, a.requestLog, a.securityHeaders, middleware.Recover())
 	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()), middleware.Gzip())
 

@@ -60,6 +60,9 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 	addr := clientAddr(r, s.trustProxy)
 	attempt, wait := s.authFailures.Begin(ctx, addr)
 	if attempt == nil {
+		if s.metrics != nil {
+			s.metrics.APIKeyRefused()
+		}
 		secs := int(wait.Seconds() + 0.999)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		writeErrors(w, http.StatusTooManyRequests, CodeUnauthenticated,

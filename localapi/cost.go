@@ -30,12 +30,30 @@ import (
 
 // costError is a refusal with the rule that was broken; its message never
 // quotes the document (a literal may be a secret value).
-type costError struct{ msg string }
+type costError struct {
+	msg     string
+	invalid bool // not a limit: the document is not GraphQL (syntax, fragments, numbers)
+}
 
 func (e *costError) Error() string { return e.msg }
 
+// outcome is the metrics' outcome of a request refused with e.
+func (e *costError) outcome() string {
+	if e.invalid {
+		return OutcomeInvalid
+	}
+	return OutcomeRefused
+}
+
+// refuse is a document over a limit.
 func refuse(format string, args ...any) *costError {
 	return &costError{msg: fmt.Sprintf(format, args...)}
+}
+
+// invalidQuery is a document that is not valid GraphQL, whatever the
+// limits.
+func invalidQuery(format string, args ...any) *costError {
+	return &costError{msg: fmt.Sprintf(format, args...), invalid: true}
 }
 
 // document is a parsed GraphQL document, the text graphql-go runs, and
@@ -59,7 +77,7 @@ func parseDocument(query string, l Limits) (*document, *costError) {
 		if strings.Contains(err.Error(), "exceeded token limit") {
 			return nil, refuse("Query too complex: documents may have at most %d tokens", l.MaxTokens)
 		}
-		return nil, refuse("Invalid query: %s", syntaxMessage(err))
+		return nil, invalidQuery("Invalid query: %s", syntaxMessage(err))
 	}
 	var b strings.Builder
 	formatter.NewFormatter(&b, formatter.WithIndent(" ")).FormatQueryDocument(doc)
@@ -237,10 +255,10 @@ func (m *measurer) fragment(name string, depth int, introspection bool) (cost, *
 	}
 	f := m.doc.Fragments.ForName(name)
 	if f == nil {
-		return cost{}, refuse("Invalid query: unknown fragment %q", name)
+		return cost{}, invalidQuery("Invalid query: unknown fragment %q", name)
 	}
 	if m.onStack[name] {
-		return cost{}, refuse("Invalid query: fragment %q spreads itself", name)
+		return cost{}, invalidQuery("Invalid query: fragment %q spreads itself", name)
 	}
 	m.onStack[name] = true
 	defer delete(m.onStack, name)
@@ -338,10 +356,10 @@ func (m *measurer) rootFields(set ast.SelectionSet) (int, *costError) {
 			}
 			f := m.doc.Fragments.ForName(s.Name)
 			if f == nil {
-				return 0, refuse("Invalid query: unknown fragment %q", s.Name)
+				return 0, invalidQuery("Invalid query: unknown fragment %q", s.Name)
 			}
 			if m.onStack[s.Name] {
-				return 0, refuse("Invalid query: fragment %q spreads itself", s.Name)
+				return 0, invalidQuery("Invalid query: fragment %q spreads itself", s.Name)
 			}
 			m.onStack[s.Name] = true
 			lists := m.lists
@@ -393,11 +411,11 @@ func checkLiteral(v *ast.Value) *costError {
 	switch v.Kind {
 	case ast.IntValue:
 		if _, err := strconv.ParseInt(v.Raw, 10, 64); err != nil {
-			return refuse("Invalid number at line %d, column %d: integers must fit in 64 bits (send larger numbers as a variable or a string)", line(v), column(v))
+			return invalidQuery("Invalid number at line %d, column %d: integers must fit in 64 bits (send larger numbers as a variable or a string)", line(v), column(v))
 		}
 	case ast.FloatValue:
 		if f, err := strconv.ParseFloat(v.Raw, 64); err != nil || math.IsInf(f, 0) {
-			return refuse("Invalid number at line %d, column %d: out of the range of a 64-bit float (send it as a variable or a string)", line(v), column(v))
+			return invalidQuery("Invalid number at line %d, column %d: out of the range of a 64-bit float (send it as a variable or a string)", line(v), column(v))
 		}
 	case ast.ListValue, ast.ObjectValue:
 		for _, c := range v.Children {

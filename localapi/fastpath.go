@@ -45,8 +45,9 @@ type namesResponse struct {
 	} `json:"data"`
 }
 
-// serveSecretNames answers the plain secret_names query.
-func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c *caller) {
+// serveSecretNames answers the plain secret_names query, and returns the
+// request's outcome.
+func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c *caller) string {
 	ctx = withCaller(ctx, c)
 	id, err := identify(ctx)
 	var names []string
@@ -72,7 +73,10 @@ func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c 
 			Errors []gqlError `json:"errors"`
 			Data   *struct{}  `json:"data"`
 		}{Errors: []gqlError{{Message: err.Error(), Path: []string{"secret_names"}, Extensions: map[string]string{"code": code}}}})
-		return
+		if ctx.Err() != nil {
+			return OutcomeCanceled
+		}
+		return errOutcome(err)
 	}
 	var resp namesResponse
 	resp.Data.Names = names
@@ -80,7 +84,8 @@ func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c 
 	if err != nil {
 		slog.ErrorContext(ctx, "encode secret names", "err", err)
 		w.WriteHeader(http.StatusInternalServerError)
-		return
+		return OutcomeError
 	}
 	w.Write(out)
+	return OutcomeOK
 }

@@ -277,9 +277,9 @@ func intArg(a listArg, raw map[string]json.RawMessage) (*int32, bool) {
 	return &n, ok
 }
 
-// serveListPage answers a list page document, or reports false (nothing
-// written) to leave it to graphql-go.
-func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller, p *listPage, raw map[string]json.RawMessage) bool {
+// serveListPage answers a list page document, saying how in call, or
+// reports false (nothing written) to leave it to graphql-go.
+func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller, p *listPage, raw map[string]json.RawMessage, call *apiCall) bool {
 	args, ok := p.args(raw)
 	if !ok {
 		return false
@@ -319,11 +319,14 @@ func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller
 	}
 	switch {
 	case r.Context().Err() != nil:
+		call.outcome = OutcomeCanceled
 		return true // the client is gone
 	case err == nil && int64(size) > int64(s.limits.MaxResponseBytes):
+		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errResponseTooLarge(int64(s.limits.MaxResponseBytes)).Error())
 		return true
 	case ctx.Err() != nil:
+		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
 		return true
 	case err != nil:

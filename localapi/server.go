@@ -33,6 +33,8 @@ type Server struct {
 	now          func() time.Time
 	authFailures *ratelimit.Failures
 	refusals     refusalLog // refused authentications recorded (audit.go)
+	metrics      Metrics    // nil: nothing counted
+	rootFields   map[string]bool
 }
 
 // Option changes how a Server works.
@@ -78,6 +80,7 @@ func NewServer(schemaSDL string, st *Store, version string, opts ...Option) (*Se
 		return nil, fmt.Errorf("parse schema: %w", err)
 	}
 	s.schema = schema
+	s.rootFields = rootFieldNames(schema)
 	return s, nil
 }
 
@@ -142,6 +145,19 @@ func intVariable(v interface{}) interface{} {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	call := apiCall{op: OperationOther, outcome: OutcomeOK}
+	if s.metrics == nil {
+		s.serve(w, r, &call)
+		return
+	}
+	start := time.Now()
+	s.serve(w, r, &call)
+	s.metrics.APICall(call.op, call.outcome, time.Since(start))
+}
+
+// serve answers one request, and says in call what it was and how it
+// ended.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 	info := s.requestInfo(r)
 	r = r.WithContext(requestid.With(r.Context(), info))
 	w.Header().Set(requestid.Header, info.ID)
@@ -149,6 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
+		call.outcome = OutcomeInvalid
 		writeErrors(w, http.StatusMethodNotAllowed, CodeBadUserInput, "Send GraphQL requests with POST")
 		return
 	}
@@ -158,23 +175,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := dec.Decode(&req); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			call.outcome = OutcomeRefused
 			writeErrors(w, http.StatusRequestEntityTooLarge, CodeBadUserInput,
 				fmt.Sprintf("Request body is larger than the %d MiB limit", MaxRequestBytes>>20))
 			return
 		}
+		call.outcome = OutcomeInvalid
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "Request body must be JSON: {\"query\": ..., \"variables\": ...}")
 		return
 	}
 	rawVars, err := req.variables()
 	if err != nil {
+		call.outcome = OutcomeInvalid
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
 		return
 	}
 	if req.Query == "" {
+		call.outcome = OutcomeInvalid
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "query is required")
 		return
 	}
 	if len(req.Query) > s.limits.MaxQueryBytes {
+		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput,
 			fmt.Sprintf("Query too large: documents may be at most %d KiB", s.limits.MaxQueryBytes>>10))
 		return
@@ -187,30 +209,37 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		tenantHeader: r.Header.Get("X-PREFECT-TENANT-ID"),
 	}
 	if !s.authenticate(r.Context(), w, r, c) {
+		call.outcome = OutcomeRateLimited
 		return
 	}
 	doc := s.docs.get(req.Query)
 	if doc == nil {
 		var cerr *costError
 		if doc, cerr = parseDocument(req.Query, s.limits); cerr != nil {
+			call.outcome = cerr.outcome()
 			writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
 			return
 		}
 		s.docs.put(req.Query, doc)
 	}
+	if s.metrics != nil {
+		call.op = operationLabel(doc, req.OperationName, s.rootFields)
+	}
 	if len(rawVars) == 0 && doc.isPlainNames(req.OperationName) {
-		s.serveSecretNames(r.Context(), w, c)
+		call.outcome = s.serveSecretNames(r.Context(), w, c)
 		return
 	}
 	if cerr := doc.measure(s.limits, rawVars); cerr != nil {
+		call.outcome = cerr.outcome()
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
 		return
 	}
-	if doc.list != nil && doc.list.runs(req.OperationName) && s.serveListPage(r, w, c, doc.list, rawVars) {
+	if doc.list != nil && doc.list.runs(req.OperationName) && s.serveListPage(r, w, c, doc.list, rawVars, call) {
 		return
 	}
 	vars, err := decodeVariables(rawVars)
 	if err != nil {
+		call.outcome = OutcomeInvalid
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, "variables must be a JSON object")
 		return
 	}
@@ -227,19 +256,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resp := s.schema.Exec(withBudget(withCaller(ctx, c), b), doc.text, req.OperationName, vars)
 	switch {
 	case r.Context().Err() != nil:
+		call.outcome = OutcomeCanceled
 		return // the client is gone
 	case b.exceeded.Load():
+		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errResponseTooLarge(b.limit).Error())
 		return
 	case ctx.Err() != nil:
 		// A query that ran out of time changed nothing: say so, alone.
 		// (Mutations are not cut off this way; see checkWriteDeadline.)
+		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
 		return
 	}
 	codeValidationErrors(resp.Errors)
+	call.outcome = errorsOutcome(resp.Errors)
 	out, err := json.Marshal(resp)
 	if err != nil {
+		call.outcome = OutcomeError
 		writeErrors(w, http.StatusInternalServerError, CodeAPIError, "could not encode the response")
 		return
 	}
