@@ -94,6 +94,7 @@ func TestUsageErrorsGoToStderrWithExit2(t *testing.T) {
 // variable and what it accepts; nothing is created.
 func TestInvalidEnvironmentValuesAreErrors(t *testing.T) {
 	bools, durations, counts := "use true or false", "use a duration above zero with its unit", "use a whole number of at least 1"
+	addrs := "use host:port, e.g. 127.0.0.1:9090"
 	for _, tc := range []struct {
 		cmd        string
 		env, value string
@@ -110,6 +111,9 @@ func TestInvalidEnvironmentValuesAreErrors(t *testing.T) {
 		{"api", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "1e4", counts},
 		{"", "TEAMSECRETS_AUDIT_RETENTION", "forever", "use whole days (365d)"},
 		{"api", "TEAMSECRETS_AUDIT_RETENTION", "-1d", "use whole days (365d)"},
+		{"", "TEAMSECRETS_METRICS_ADDR", "9090", addrs},
+		{"api", "TEAMSECRETS_METRICS_ADDR", "127.0.0.1:metrics", addrs},
+		{"", "TEAMSECRETS_METRICS_ADDR", "127.0.0.1:70000", addrs},
 	} {
 		t.Run(strings.TrimSpace(tc.cmd+" "+tc.env+"="+tc.value), func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "data")
@@ -128,7 +132,7 @@ func TestInvalidEnvironmentValuesAreErrors(t *testing.T) {
 		})
 	}
 	// The flags refuse the same values.
-	for _, args := range [][]string{{"--session-idle", "0"}, {"--api-timeout=-1s"}, {"--secure-cookies=yes"}, {"--max-secrets-per-team", "0"}} {
+	for _, args := range [][]string{{"--session-idle", "0"}, {"--api-timeout=-1s"}, {"--secure-cookies=yes"}, {"--max-secrets-per-team", "0"}, {"--metrics-addr", "localhost"}} {
 		var stderr bytes.Buffer
 		if code := run(context.Background(), args, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "use ") {
 			t.Errorf("%q: exit %d, %s", args, code, stderr.String())
@@ -142,7 +146,7 @@ func TestEnvironmentValuesAndDefaults(t *testing.T) {
 	server := commands()[0]
 	for _, env := range []string{"TEAMSECRETS_ADDR", "TEAMSECRETS_DATA_DIR", "TEAMSECRETS_API_URL",
 		"TEAMSECRETS_SECURE_COOKIES", "TEAMSECRETS_TRUST_PROXY", "TEAMSECRETS_SESSION_IDLE",
-		"TEAMSECRETS_SESSION_MAX", "TEAMSECRETS_API_TIMEOUT", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "TEAMSECRETS_AUDIT_RETENTION"} {
+		"TEAMSECRETS_SESSION_MAX", "TEAMSECRETS_API_TIMEOUT", "TEAMSECRETS_MAX_SECRETS_PER_TEAM", "TEAMSECRETS_AUDIT_RETENTION", "TEAMSECRETS_METRICS_ADDR"} {
 		t.Setenv(env, "") // empty is unset
 	}
 	cfg, _, err := parseConfig(server, nil)
@@ -160,9 +164,11 @@ func TestEnvironmentValuesAndDefaults(t *testing.T) {
 	t.Setenv("TEAMSECRETS_API_TIMEOUT", "2s")
 	t.Setenv("TEAMSECRETS_MAX_SECRETS_PER_TEAM", "50")
 	t.Setenv("TEAMSECRETS_AUDIT_RETENTION", "0")
+	t.Setenv("TEAMSECRETS_METRICS_ADDR", ":9090")
 	cfg, _, err = parseConfig(server, []string{"--session-max", "2h", "--trust-proxy=false"})
 	want = config{Addr: "127.0.0.1:9", DataDir: "./data", SecureCookies: true, TrustProxy: false,
-		IdleTimeout: 90 * time.Second, MaxLifetime: 2 * time.Hour, APITimeout: 2 * time.Second, MaxSecrets: 50, AuditRetention: 0}
+		IdleTimeout: 90 * time.Second, MaxLifetime: 2 * time.Hour, APITimeout: 2 * time.Second, MaxSecrets: 50, AuditRetention: 0,
+		MetricsAddr: ":9090"}
 	if err != nil || cfg != want {
 		t.Fatalf("from the environment: %+v %v, want %+v", cfg, err, want)
 	}

@@ -53,6 +53,17 @@ func TestPortInUseCreatesNoStoreAndPrintsNoKey(t *testing.T) {
 			t.Fatalf("%q: the data directory was created: %v", cmd, err)
 		}
 	}
+	// A taken --metrics-addr stops the start as early, naming that flag.
+	for _, cmd := range []string{"", "api"} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append(strings.Fields(cmd), "--addr", "127.0.0.1:0", "--metrics-addr", busy.Addr().String(), "--data-dir", dir), &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), "address already in use") || !strings.Contains(stderr.String(), "--metrics-addr") || stdout.Len() > 0 {
+			t.Fatalf("%q --metrics-addr: exit %d, stdout %q, stderr %q", cmd, code, stdout.String(), stderr.String())
+		}
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%q --metrics-addr: the data directory was created: %v", cmd, err)
+		}
+	}
 	// The next start, on a free port, is the first: it prints the key.
 	stdout, stop := serveInProcess(t, "--addr", "127.0.0.1:0", "--data-dir", dir)
 	stop()

@@ -59,6 +59,8 @@ type App struct {
 	revoked  *revocations
 	csrfKeys [][]byte // newest first, derived from the session keys
 	logins   *ratelimit.Failures
+	// routePaths are the patterns of the routes (set once, in routes).
+	routePaths map[string]bool
 }
 
 func (a *App) now() time.Time { return a.cfg.Now() }

@@ -21,10 +21,13 @@ const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // routeSeen tells the metrics the pattern of the route echo matched (it
-// routes before its middleware runs).
+// routes before its middleware runs), or "" when it matched none (a 404,
+// whatever pattern echo has then).
 func (a *App) routeSeen(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		a.cfg.Metrics.Route(c.Request().Context(), c.Path())
+		if p := c.Path(); a.routePaths[p] {
+			a.cfg.Metrics.Route(c.Request().Context(), p)
+		}
 		return next(c)
 	}
 }

@@ -66,6 +66,15 @@ func (a *App) routes() http.Handler {
 	e.GET("/teams/:slug/secrets/import", a.secretImport, imports...)
 	e.POST("/teams/:slug/secrets/import", a.secretImportSave, imports...)
 
+	// The patterns the metrics may name (routeSeen): echo gives a request
+	// it found no route for the pattern of a group's not-found route ("/*").
+	a.routePaths = map[string]bool{}
+	for _, r := range e.Routes() {
+		if r.Method != echo.RouteNotFound {
+			a.routePaths[r.Path] = true
+		}
+	}
+
 	// Cross-origin writes are refused before they reach echo, whatever token
 	// they carry.
 	cop := http.NewCrossOriginProtection()
