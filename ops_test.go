@@ -410,9 +410,9 @@ func TestMetricsHoldNoRequestText(t *testing.T) {
 	api(made.Key, `mutation($n: String!, $v: JSON!) { set_secret(input: {name: $n, value: $v}) { success } }`, map[string]any{"n": secret, "v": value})
 	api(made.Key, `query `+opName+` { secret_names }`, nil)
 	post(t, base, made.Key, `{"query":"query `+opName+` { secret_value(name: \"`+secret+`\") }","operationName":"`+opName+`"}`, hdrs...)
-	api(made.Key, `query { `+secret+` }`, nil)                                  // an unknown field
+	api(made.Key, `query { `+secret+` }`, nil)                               // an unknown field
 	api(made.Key, `query { secret_value(name: "`+secret+`_MISSING") }`, nil) // not found
-	api(wrongKey, `query { secret_names }`, nil)                               // unauthenticated
+	api(wrongKey, `query { secret_names }`, nil)                             // unauthenticated
 	api(made.Key, `mutation($id: UUID!) { delete_api_key(input: {key_id: $id}) { success } }`, map[string]any{"id": made.ID})
 
 	// The UI, signed in with the canary user's key.
