@@ -475,6 +475,8 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tc := range []struct{ method, path, body string }{
 		{"GET", "/healthz", ""},
+		{"GET", "/readyz", ""},
+		{"GET", "/metrics", ""},
 		{"POST", "/graphql", `{"query":"{ api { version } }"}`},
 		{"GET", "/graphql", ""},
 		{"GET", "/teams/default/secrets//rotate", ""},

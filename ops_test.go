@@ -82,7 +82,8 @@ func gqlBody(query string, vars map[string]any) string {
 func scrape(t *testing.T, url string) (string, map[string]*dto.MetricFamily) {
 	t.Helper()
 	r := get(t, url)
-	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") ||
+		r.header.Get("Cache-Control") != "no-store" || r.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("GET %s: %d %s: %.200s", url, r.status, r.header.Get("Content-Type"), r.body)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
