@@ -174,7 +174,7 @@ func newServerFlags(c command, cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
 	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
 	fs.Var((*boolValue)(&cfg.TrustProxy), "trust-proxy", "take the client address from X-Forwarded-For, for sign-in and API-key limits (only behind a proxy you run)")
-	fs.Var((*addrValue)(&cfg.MetricsAddr), "metrics-addr", "serve /metrics only on this address, e.g. 127.0.0.1:9090, and not on --addr (default: on --addr)")
+	fs.Var((*addrValue)(&cfg.MetricsAddr), "metrics-addr", "serve /metrics only on this `host:port`, e.g. 127.0.0.1:9090, and not on --addr (default: on --addr)")
 	fs.Var((*retentionValue)(&cfg.AuditRetention), "audit-retention", "local API: keep audit events this `long` (365d, 720h; 0: forever); older ones are pruned at start and hourly")
 	if withUI {
 		fs.StringVar(&cfg.APIURL, "api-url", cfg.APIURL, "a Cloud-compatible GraphQL endpoint, e.g. https://api.prefect.io; empty runs the local API embedded")

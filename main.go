@@ -158,7 +158,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		listeners = append(listeners, metricsLn)
 	}
 	fmt.Fprint(stdout, hint)
-	slog.Info("listening", "addr", ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
+	logAttrs := []any{"addr", ln.Addr().String()}
+	if metricsLn != nil {
+		logAttrs = append(logAttrs, "metrics_addr", metricsLn.Addr().String())
+	}
+	slog.Info("listening", append(logAttrs, "startup", time.Since(start).Round(time.Millisecond).String())...)
 
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
