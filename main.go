@@ -20,6 +20,7 @@ import (
 
 	"teamsecrets/handlers"
 	"teamsecrets/localapi"
+	"teamsecrets/localapi/store"
 	"teamsecrets/schema"
 )
 
@@ -110,6 +111,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 
 	embedded := cfg.APIURL == ""
 	var apiTransport http.RoundTripper // nil: the network
+	var shared store.Shared            // nil: this process alone serves the store
 	hint := ""
 	if embedded {
 		if k := os.Getenv(localapi.BootstrapKeyEnv); k != "" {
@@ -117,12 +119,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 				return err
 			}
 		}
-		store, err := openStore(cfg.DataDir) // holds the data directory's lock until closed
+		st, err := openStore(cfg.DataDir) // holds the data directory's lock until closed
 		if err != nil {
 			return err
 		}
-		defer store.Close()
-		key, created, err := localapi.Bootstrap(ctx, store, os.Getenv(localapi.BootstrapKeyEnv))
+		defer st.Close()
+		key, created, err := localapi.Bootstrap(ctx, st, os.Getenv(localapi.BootstrapKeyEnv))
 		if err != nil {
 			return fmt.Errorf("bootstrap: %w", err)
 		}
@@ -133,11 +135,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if !created {
 			hint = lostKeyHint(cfg.DataDir)
 		}
-		pruneAudit(ctx, store, cfg.AuditRetention)
+		pruneAudit(ctx, st, cfg.AuditRetention)
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = cfg.MaxSecrets
-		api, err := localapi.NewServer(schema.SDL, store, version,
-			localapi.WithLimits(limits), localapi.WithTrustProxy(cfg.TrustProxy))
+		opts := []localapi.Option{localapi.WithLimits(limits), localapi.WithTrustProxy(cfg.TrustProxy)}
+		if shared = st.Shared(); shared != nil {
+			opts = append(opts, localapi.WithSharedLimits(shared))
+		}
+		api, err := localapi.NewServer(schema.SDL, st, version, opts...)
 		if err != nil {
 			return err
 		}
@@ -153,7 +158,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		if embedded {
 			apiURL = fmt.Sprintf("http://%s/graphql", ln.Addr())
 		}
-		mux.Handle("/", newUI(cfg, sessionKeys, apiURL, apiTransport))
+		mux.Handle("/", newUI(cfg, sessionKeys, apiURL, apiTransport, shared))
 		fmt.Fprintf(stdout, "Team Secrets: %s://%s/  (API: %s)\n", scheme, ln.Addr(), apiURL)
 	} else {
 		fmt.Fprintf(stdout, "Local secrets API: %s://%s/graphql\n", scheme, ln.Addr())

@@ -13,6 +13,7 @@ import (
 	"teamsecrets/cloud"
 	"teamsecrets/handlers"
 	"teamsecrets/keyfile"
+	"teamsecrets/localapi/store"
 )
 
 // SessionKeysEnv names the comma-separated session keys, newest first.
@@ -20,10 +21,11 @@ const SessionKeysEnv = "TEAMSECRETS_SESSION_KEYS"
 
 // newUI builds the web UI, talking to the GraphQL API at apiURL. With
 // transport set (the embedded API), calls stay in the process.
-func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper) http.Handler {
+// shared, when set, is the state instances on one database share.
+func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper, shared store.Shared) http.Handler {
 	policy := cloud.DefaultRetryPolicy
 	policy.AttemptTimeout = min(policy.AttemptTimeout, cfg.APITimeout)
-	return handlers.New(handlers.Config{
+	ui := handlers.Config{
 		API:           cloud.New(apiURL, transport, policy),
 		SessionKeys:   sessionKeys,
 		SecureCookies: cfg.SecureCookies,
@@ -31,7 +33,11 @@ func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.Round
 		IdleTimeout:   cfg.IdleTimeout,
 		MaxLifetime:   cfg.MaxLifetime,
 		APITimeout:    cfg.APITimeout,
-	})
+	}
+	if shared != nil {
+		ui.Revocations, ui.SharedLimits = shared, shared
+	}
+	return handlers.New(ui)
 }
 
 // loadSessionKeys reads TEAMSECRETS_SESSION_KEYS, or dataDir/session.keys,

@@ -27,6 +27,11 @@ type Config struct {
 	LoginLimit    LoginLimit
 	Now           func() time.Time // for tests; time.Now by default
 
+	// Shared by the instances behind one load balancer (the PostgreSQL
+	// store provides both); nil: kept in this process's memory.
+	Revocations  Revocations      // signed-out sessions
+	SharedLimits ratelimit.Shared // failed sign-ins per address
+
 	maxCookieBytes int // for tests: a smaller cookie limit than browsers have
 }
 
@@ -43,7 +48,7 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	sessions *sessions.CookieStore
-	revoked  *revocations
+	revoked  Revocations
 	csrfKeys [][]byte // newest first, derived from the session keys
 	logins   *ratelimit.Failures
 }
@@ -89,6 +94,9 @@ func New(cfg Config) http.Handler {
 	if cfg.LoginLimit.Failures <= 0 {
 		cfg.LoginLimit = def.LoginLimit
 	}
+	if cfg.Revocations == nil {
+		cfg.Revocations = newRevocations(cfg.Now)
+	}
 	var csrfKeys [][]byte
 	for _, k := range cfg.SessionKeys {
 		csrfKeys = append(csrfKeys, deriveCSRFKey(k))
@@ -99,9 +107,10 @@ func New(cfg Config) http.Handler {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		sessions: newCookieStore(cfg),
-		revoked:  newRevocations(cfg.Now),
+		revoked:  cfg.Revocations,
 		logins: ratelimit.New(ratelimit.Config{
 			Limit: cfg.LoginLimit.Failures, Window: cfg.LoginLimit.Window, Now: cfg.Now,
+			Shared: cfg.SharedLimits, Scope: "signin",
 		}),
 	}
 	return a.routes()

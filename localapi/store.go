@@ -65,6 +65,14 @@ type Store struct {
 	vault   *vault
 }
 
+// Shared is what instances on this store's database share (sessions
+// signed out, failed authentications), or nil when the store is served by
+// this process alone (SQLite).
+func (s *Store) Shared() store.Shared {
+	sh, _ := s.backend.(store.Shared)
+	return sh
+}
+
 // Close closes the store (and releases the data directory).
 func (s *Store) Close() error { return s.backend.Close() }
 
