@@ -57,7 +57,15 @@ func startChild(t *testing.T, dataDir string, args ...string) *child {
 // waits until it listens.
 func startChildCmd(t *testing.T, cmd *exec.Cmd, dataDir string) *child {
 	t.Helper()
-	cmd.Env = append(os.Environ(), "TEAMSECRETS_CHILD=1", "TEAMSECRETS_DATA_DIR="+dataDir,
+	return launchChild(t, cmd, dataDir)(t)
+}
+
+// launchChild starts cmd (with cmd.Env added to this process's
+// environment) and returns how to wait until it listens, so that several
+// children can start at once.
+func launchChild(t *testing.T, cmd *exec.Cmd, dataDir string) (wait func(*testing.T) *child) {
+	t.Helper()
+	cmd.Env = append(append(os.Environ(), cmd.Env...), "TEAMSECRETS_CHILD=1", "TEAMSECRETS_DATA_DIR="+dataDir,
 		"TEAMSECRETS_BOOTSTRAP_KEY="+childAdminKey)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -77,22 +85,25 @@ func startChildCmd(t *testing.T, cmd *exec.Cmd, dataDir string) *child {
 		}
 		close(lines)
 	}()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				t.Fatalf("child exited: %s", readSync(&stderr))
+	return func(t *testing.T) *child {
+		t.Helper()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("child exited: %s", readSync(&stderr))
+				}
+				if m := listenRE.FindStringSubmatch(l); m != nil {
+					go func() {
+						for range lines {
+						}
+					}()
+					return &child{cmd: cmd, url: m[1], stderr: &stderr}
+				}
+			case <-timeout:
+				t.Fatalf("child did not start: %s", readSync(&stderr))
 			}
-			if m := listenRE.FindStringSubmatch(l); m != nil {
-				go func() {
-					for range lines {
-					}
-				}()
-				return &child{cmd: cmd, url: m[1], stderr: &stderr}
-			}
-		case <-timeout:
-			t.Fatalf("child did not start: %s", readSync(&stderr))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"teamsecrets/handlers"
 	"teamsecrets/localapi"
+	"teamsecrets/localapi/store"
 	"teamsecrets/metrics"
 	"teamsecrets/schema"
 )
@@ -29,12 +30,16 @@ func (s site) handler() (http.Handler, error) {
 	mux.Handle("GET /healthz", s.named("/healthz", http.HandlerFunc(healthz)))
 	var apiTransport http.RoundTripper // nil: the network
 	var ready readiness                // nil: no store of ours to check
+	var shared store.Shared            // nil: this process alone serves the store
 	if s.store != nil {
 		limits := localapi.DefaultLimits()
 		limits.MaxSecrets = s.cfg.MaxSecrets
 		opts := []localapi.Option{localapi.WithLimits(limits), localapi.WithTrustProxy(s.cfg.TrustProxy)}
 		if s.metrics != nil {
 			opts = append(opts, localapi.WithMetrics(s.metrics))
+		}
+		if shared = s.store.Shared(); shared != nil {
+			opts = append(opts, localapi.WithSharedLimits(shared))
 		}
 		api, err := localapi.NewServer(schema.SDL, s.store, version, opts...)
 		if err != nil {
@@ -59,7 +64,7 @@ func (s site) handler() (http.Handler, error) {
 		if s.metrics != nil {
 			m = s.metrics
 		}
-		mux.Handle("/", newUI(s.cfg, s.sessionKeys, s.apiURL, apiTransport, m))
+		mux.Handle("/", newUI(s.cfg, s.sessionKeys, s.apiURL, apiTransport, m, shared))
 	}
 	h := handlers.SecurityHeaders(mux, s.cfg.SecureCookies)
 	if s.metrics != nil {

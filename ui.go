@@ -13,6 +13,7 @@ import (
 	"teamsecrets/cloud"
 	"teamsecrets/handlers"
 	"teamsecrets/keyfile"
+	"teamsecrets/localapi/store"
 )
 
 // SessionKeysEnv names the comma-separated session keys, newest first.
@@ -20,11 +21,12 @@ const SessionKeysEnv = "TEAMSECRETS_SESSION_KEYS"
 
 // newUI builds the web UI, talking to the GraphQL API at apiURL. With
 // transport set (the embedded API), calls stay in the process.
-// m (nil: none) counts its routes and refused sign-ins.
-func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper, m handlers.Metrics) http.Handler {
+// m (nil: none) counts its routes and refused sign-ins; shared, when set,
+// is the state instances on one database share.
+func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.RoundTripper, m handlers.Metrics, shared store.Shared) http.Handler {
 	policy := cloud.DefaultRetryPolicy
 	policy.AttemptTimeout = min(policy.AttemptTimeout, cfg.APITimeout)
-	return handlers.New(handlers.Config{
+	ui := handlers.Config{
 		API:           cloud.New(apiURL, transport, policy),
 		SessionKeys:   sessionKeys,
 		SecureCookies: cfg.SecureCookies,
@@ -33,7 +35,11 @@ func newUI(cfg config, sessionKeys [][]byte, apiURL string, transport http.Round
 		MaxLifetime:   cfg.MaxLifetime,
 		APITimeout:    cfg.APITimeout,
 		Metrics:       m,
-	})
+	}
+	if shared != nil {
+		ui.Revocations, ui.SharedLimits = shared, shared
+	}
+	return handlers.New(ui)
 }
 
 // loadSessionKeys reads TEAMSECRETS_SESSION_KEYS, or dataDir/session.keys,

@@ -30,6 +30,11 @@ type Config struct {
 	// LoginLimit refused; nil: nothing is counted.
 	Metrics Metrics
 
+	// Shared by the instances behind one load balancer (the PostgreSQL
+	// store provides both); nil: kept in this process's memory.
+	Revocations  Revocations      // signed-out sessions
+	SharedLimits ratelimit.Shared // failed sign-ins per address
+
 	maxCookieBytes int // for tests: a smaller cookie limit than browsers have
 }
 
@@ -56,7 +61,7 @@ type App struct {
 	cfg      Config
 	log      *slog.Logger
 	sessions *sessions.CookieStore
-	revoked  *revocations
+	revoked  Revocations
 	csrfKeys [][]byte // newest first, derived from the session keys
 	logins   *ratelimit.Failures
 	// routePaths are the patterns of the routes (set once, in routes).
@@ -104,6 +109,9 @@ func New(cfg Config) http.Handler {
 	if cfg.LoginLimit.Failures <= 0 {
 		cfg.LoginLimit = def.LoginLimit
 	}
+	if cfg.Revocations == nil {
+		cfg.Revocations = newRevocations(cfg.Now)
+	}
 	var csrfKeys [][]byte
 	for _, k := range cfg.SessionKeys {
 		csrfKeys = append(csrfKeys, deriveCSRFKey(k))
@@ -114,9 +122,10 @@ func New(cfg Config) http.Handler {
 		cfg:      cfg,
 		log:      cfg.Logger,
 		sessions: newCookieStore(cfg),
-		revoked:  newRevocations(cfg.Now),
+		revoked:  cfg.Revocations,
 		logins: ratelimit.New(ratelimit.Config{
 			Limit: cfg.LoginLimit.Failures, Window: cfg.LoginLimit.Window, Now: cfg.Now,
+			Shared: cfg.SharedLimits, Scope: "signin",
 		}),
 	}
 	return a.routes()

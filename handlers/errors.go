@@ -214,7 +214,7 @@ func echoPage(he *echo.HTTPError) *pageError {
 // signInAgain ends a session whose key the API stopped accepting.
 func (a *App) signInAgain(c echo.Context) {
 	if s := sessionOf(c); s != nil {
-		a.revoked.add(s.ID, a.now().Add(a.cfg.MaxLifetime))
+		a.revoke(c, s.ID, a.now().Add(a.cfg.MaxLifetime))
 	}
 	a.clearSession(c)
 	c.Redirect(http.StatusSeeOther, "/login?rejected=1")

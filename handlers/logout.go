@@ -12,7 +12,7 @@ import (
 // renewed.
 func (a *App) logout(c echo.Context) error {
 	if s, _ := a.loadSession(c); s != nil {
-		a.revoked.add(s.ID, time.Unix(s.Created, 0).Add(a.cfg.MaxLifetime))
+		a.revoke(c, s.ID, time.Unix(s.Created, 0).Add(a.cfg.MaxLifetime))
 	}
 	a.clearSession(c)
 	a.renewCSRF(c)

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -229,7 +228,13 @@ func (a *App) validSession(c echo.Context) (s *session, expired bool) {
 		return nil, false
 	}
 	now := a.now()
-	if a.revoked.has(s.ID) {
+	revoked, err := a.revoked.SessionRevoked(c.Request().Context(), s.ID)
+	if err != nil {
+		// Fail closed: the session may have been signed out elsewhere.
+		a.log.ErrorContext(c.Request().Context(), "session revocations could not be read; treating the session as signed out", "err", err)
+		return nil, false
+	}
+	if revoked {
 		return nil, false
 	}
 	if now.Sub(time.Unix(s.Created, 0)) > a.cfg.MaxLifetime || now.Sub(time.Unix(s.Seen, 0)) > a.cfg.IdleTimeout {
@@ -301,35 +306,4 @@ func (a *App) popFlash(c echo.Context, s *session) views.Flash {
 		changedSession(c)
 	}
 	return views.Flash{Kind: f.Kind, Message: f.Message}
-}
-
-// revocations remembers signed-out session ids until they would have
-// expired anyway, so a copied cookie stops working at sign-out.
-type revocations struct {
-	mu  sync.Mutex
-	ids map[string]time.Time // id -> when it can be forgotten
-	now func() time.Time
-}
-
-func newRevocations(now func() time.Time) *revocations {
-	return &revocations{ids: map[string]time.Time{}, now: now}
-}
-
-func (r *revocations) add(id string, until time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	now := r.now()
-	for k, t := range r.ids {
-		if now.After(t) {
-			delete(r.ids, k)
-		}
-	}
-	r.ids[id] = until
-}
-
-func (r *revocations) has(id string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	_, ok := r.ids[id]
-	return ok
 }

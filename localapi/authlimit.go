@@ -88,6 +88,9 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 	return true
 }
 
-func newAuthFailures(l Limits, now func() time.Time) *ratelimit.Failures {
-	return ratelimit.New(ratelimit.Config{Limit: l.AuthFailures, Window: l.AuthWindow, MaxAddrs: 100_000, Now: now})
+func newAuthFailures(l Limits, now func() time.Time, shared ratelimit.Shared) *ratelimit.Failures {
+	return ratelimit.New(ratelimit.Config{
+		Limit: l.AuthFailures, Window: l.AuthWindow, MaxAddrs: 100_000, Now: now,
+		Shared: shared, Scope: "apikey",
+	})
 }

@@ -32,8 +32,9 @@ type Server struct {
 	trustProxy   bool
 	now          func() time.Time
 	authFailures *ratelimit.Failures
-	refusals     refusalLog // refused authentications recorded (audit.go)
-	metrics      Metrics    // nil: nothing counted
+	sharedLimits ratelimit.Shared // nil: failures counted in this process only
+	refusals     refusalLog       // refused authentications recorded (audit.go)
+	metrics      Metrics          // nil: nothing counted
 	rootFields   map[string]bool
 }
 
@@ -52,6 +53,12 @@ func WithTrustProxy(trust bool) Option { return func(s *Server) { s.trustProxy =
 // (tests).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
+// WithSharedLimits counts failed authentications in sh as well, so that
+// instances sharing a database refuse an address together.
+func WithSharedLimits(sh ratelimit.Shared) Option {
+	return func(s *Server) { s.sharedLimits = sh }
+}
+
 // NewServer parses the schema (schema.graphql, package schema's SDL) and
 // binds it to the store.
 func NewServer(schemaSDL string, st *Store, version string, opts ...Option) (*Server, error) {
@@ -60,7 +67,7 @@ func NewServer(schemaSDL string, st *Store, version string, opts ...Option) (*Se
 		o(s)
 	}
 	s.limits = s.limits.withDefaults()
-	s.authFailures = newAuthFailures(s.limits, s.now)
+	s.authFailures = newAuthFailures(s.limits, s.now, s.sharedLimits)
 	schema, err := graphql.ParseSchema(schemaSDL, &resolver{values: s.values, dir: s.dir, keys: s.keys, now: s.now, version: version, limits: s.limits},
 		graphql.UseFieldResolvers(),
 		graphql.MaxDepth(s.limits.MaxDepth),

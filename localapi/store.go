@@ -63,6 +63,18 @@ func LockDataDir(dir string) (unlock func(), err error) { return sqlite.LockData
 type Store struct {
 	backend store.Backend
 	vault   *vault
+	shared  store.Shared // set when backend wraps the backend that has it
+}
+
+// Shared is what instances on this store's database share (sessions
+// signed out, failed authentications), or nil when the store is served by
+// this process alone (SQLite).
+func (s *Store) Shared() store.Shared {
+	if s.shared != nil {
+		return s.shared
+	}
+	sh, _ := s.backend.(store.Shared)
+	return sh
 }
 
 // Close closes the store (and releases the data directory).

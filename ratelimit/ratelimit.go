@@ -21,6 +21,11 @@
 // Memory is bounded: at most MaxAddrs addresses are tracked, and when that
 // many have failed within their window, further addresses share a single
 // count, so a flood of addresses is limited as one client.
+//
+// Several instances behind a load balancer count failures together through
+// a Shared counter (a table in the database they share): Begin also refuses
+// an address that has used up its failures on any instance, and Failed adds
+// to the shared count. Attempts in flight stay counted per instance.
 package ratelimit
 
 import (
@@ -37,6 +42,10 @@ type Config struct {
 	Window   time.Duration    // counted from an address's first attempt
 	MaxAddrs int              // addresses tracked at once; 10,000 when 0
 	Now      func() time.Time // for tests; time.Now when nil
+	// Shared, when set, counts failures across instances under Scope (which
+	// limiter this is: "signin", "apikey").
+	Shared Shared
+	Scope  string
 }
 
 // Failures counts attempts per address. Its methods are safe for concurrent
@@ -83,6 +92,7 @@ func New(cfg Config) *Failures {
 type Attempt struct {
 	f      *Failures
 	e      *entry
+	key    string // the address's counting key (see clientKey)
 	window int
 	ended  bool
 }
@@ -95,6 +105,18 @@ type Attempt struct {
 // refuse, until ctx is done; then it returns nil and one second.
 func (f *Failures) Begin(ctx context.Context, addr string) (*Attempt, time.Duration) {
 	addr = clientKey(addr)
+	a, wait := f.begin(ctx, addr)
+	if a == nil || f.cfg.Shared == nil {
+		return a, wait
+	}
+	if wait, refused := f.sharedRefuses(ctx, addr); refused {
+		a.end(false)
+		return nil, wait
+	}
+	return a, 0
+}
+
+func (f *Failures) begin(ctx context.Context, addr string) (*Attempt, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for {
@@ -105,7 +127,7 @@ func (f *Failures) Begin(ctx context.Context, addr string) (*Attempt, time.Durat
 		}
 		if e.failed+e.pending < f.cfg.Limit {
 			e.pending++
-			return &Attempt{f: f, e: e, window: e.window}, 0
+			return &Attempt{f: f, e: e, key: addr, window: e.window}, 0
 		}
 		if e.changed == nil {
 			e.changed = make(chan struct{})
@@ -125,7 +147,13 @@ func (f *Failures) Begin(ctx context.Context, addr string) (*Attempt, time.Durat
 // Failed ends the attempt as a failure: it stays counted for its window.
 // It reports whether this failure used up the address's attempts, so the
 // caller can say once that the address is now refused.
-func (a *Attempt) Failed() (limitReached bool) { return a.end(true) }
+func (a *Attempt) Failed() (limitReached bool) {
+	limitReached = a.end(true)
+	if a.f.cfg.Shared != nil {
+		limitReached = a.f.sharedFailed(a.key)
+	}
+	return limitReached
+}
 
 // Succeeded ends the attempt and gives it back; other attempts keep their
 // count. Call it too when the attempt proved nothing (the backend could not
