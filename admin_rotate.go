@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"teamsecrets/localapi"
@@ -61,6 +63,10 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 		fmt.Fprintf(stdout, "The store is sealed under the first key of %s; every instance seals under it from its next write. "+
 			"Now drop the old key from %[1]s on every instance and restart them one by one. "+
 			"Backups made before now need the old key: keep it with them.\n", localapi.MasterKeyEnv)
+		if keyFile := filepath.Join(*dataDir, localapi.MasterKeyFile); fileExists(keyFile) {
+			fmt.Fprintf(stderr, "warning: %s is not used while %s is set, and it does not hold the new key: "+
+				"without the variable the store no longer opens with it; remove it, or replace it with the new key\n", keyFile, localapi.MasterKeyEnv)
+		}
 	} else {
 		fmt.Fprintf(stdout, "%s holds the new key alone; a running server takes it at its next request. "+
 			"Save a copy of the new %s now, apart from your backups; backups made before now need the old key.\n", r.Source, localapi.MasterKeyFile)
@@ -69,4 +75,10 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 		fmt.Fprintln(stderr, "warning:", r.Warning)
 	}
 	return 0
+}
+
+// fileExists reports whether path exists.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

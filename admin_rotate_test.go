@@ -121,6 +121,10 @@ func TestRotateMasterKeyWithAKeyRingFromTheCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "sealed under the first key of TEAMSECRETS_MASTER_KEY") || strings.Contains(out, newKey) {
 		t.Fatalf("rotation with the ring: %d %s", code, out)
 	}
+	// The data directory's master.key (the old key) is now a trap: said so.
+	if !strings.Contains(out, "warning: "+filepath.Join(dir, localapi.MasterKeyFile)+" is not used while TEAMSECRETS_MASTER_KEY is set") {
+		t.Fatalf("no warning about the old master.key: %s", out)
+	}
 	t.Setenv(localapi.MasterKeyEnv, newKey)
 	if code, out := runIn(dir, "store", "check"); code != 0 || !strings.Contains(out, "1 value, each opens") {
 		t.Fatalf("store check with the new key alone: %s", out)

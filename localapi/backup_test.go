@@ -2,6 +2,7 @@ package localapi_test
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -98,4 +99,19 @@ func TestBackupsFollowTheKeyTheyWereMadeUnder(t *testing.T) {
 	onlyKey(t, restore(t, after, newKey), decodeKey(t, string(newKey[:44])))
 	onlyKey(t, restore(t, before, oldKey), decodeKey(t, string(oldKey[:44])))
 	refused(t, restore(t, before, newKey), localapi.ErrWrongMasterKey)
+}
+
+// go test -run '^$' -bench BenchmarkBackup10k ./localapi
+func BenchmarkBackup10k(b *testing.B) {
+	st, _ := storeOf10k(b)
+	dir := b.TempDir()
+	i := 0
+	for b.Loop() {
+		i++
+		r, err := st.Backup(b.Context(), filepath.Join(dir, fmt.Sprintf("backup-%d.db", i)))
+		if err != nil || r.Values != 10000 {
+			b.Fatal(r, err)
+		}
+		b.ReportMetric(float64(r.Bytes), "bytes/backup")
+	}
 }
