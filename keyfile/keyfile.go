@@ -1,7 +1,8 @@
 // Package keyfile reads and writes the data directory's key files
 // (master.key, session.keys): private to the owner (0600), never
-// overwritten, and on disk, directory entry included, before anything
-// relies on them.
+// overwritten in place (a new file is made, or one replaces another
+// whole), and on disk, directory entry included, before anything relies
+// on them.
 package keyfile
 
 import (
@@ -45,6 +46,38 @@ func Create(path, text string) (err error) {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// Replace writes text and a newline to path in one step: a new 0600 file
+// beside it, synced, then renamed over path, and the directory synced. A
+// reader sees the old text or the new, never a mix; a crash leaves the
+// one or the other (and at most a stray temporary file). A failed write
+// leaves path as it was.
+func Replace(path, text string) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp") // 0600
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.WriteString(text + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))

@@ -3,6 +3,7 @@ package localapi
 import (
 	"context"
 
+	"teamsecrets/localapi/store"
 	"teamsecrets/localapi/store/sqlite"
 )
 
@@ -17,4 +18,33 @@ func LimitStorageForTest(ctx context.Context, s *Store, extra int) error {
 func ListPageShapeForTest(query string) bool {
 	d, err := parseDocument(query, DefaultLimits())
 	return err == nil && d.list != nil
+}
+
+// The steps of a rotation after which CrashRotationAfterForTest may stop it.
+const (
+	StepFileHoldsBoth = stepFileHoldsBoth
+	StepResealed      = stepResealed
+)
+
+// CrashRotationAfterForTest makes rotations stop after step as a crash
+// there would (no clean-up), until undo is called.
+func CrashRotationAfterForTest(step string) (undo func()) {
+	crashForTest = func(s string) bool { return s == step }
+	return func() { crashForTest = nil }
+}
+
+// PutSealedForTest stores sealed bytes as they are, below the vault (a
+// damaged value, or one sealed under another key).
+func PutSealedForTest(ctx context.Context, s *Store, tenantID, name string, sealed []byte) error {
+	return s.backend.PutSealed(ctx, nil, tenantID, name, "", sealed)
+}
+
+// SealedForTest is every stored value's sealed bytes, by "team id/name".
+func SealedForTest(ctx context.Context, s *Store) (map[string]string, error) {
+	all := map[string]string{}
+	err := s.backend.EachSealed(ctx, func(v store.Sealed) error {
+		all[v.TenantID+"/"+v.Name] = string(v.Value)
+		return nil
+	})
+	return all, err
 }

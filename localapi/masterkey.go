@@ -21,23 +21,34 @@ const MasterKeyEnv = "TEAMSECRETS_MASTER_KEY"
 // TEAMSECRETS_MASTER_KEY is not set.
 const MasterKeyFile = "master.key"
 
-// masterKey is the key for values at rest and where it came from, for
-// messages (never the key itself).
+// masterKey is the key ring for values at rest and where it came from,
+// for messages (never a key itself).
+//
+// A source may hold several keys: TEAMSECRETS_MASTER_KEY separated by
+// commas, master.key one a line, the newest first. Every key of the ring
+// may open values; new values are sealed under the one that opens the
+// store's key check (keyring.go). A rotation (rotate.go) puts a new key
+// first, reseals everything under it, and drops the old one.
 type masterKey struct {
-	key    []byte
-	source string // MasterKeyEnv, the file's path, or what gave it
+	keys   [][]byte // in the source's order
+	source string   // MasterKeyEnv, the file's path, or what gave it
+	file   string   // the file's path, when the ring came from one
 }
 
 // LoadMasterKey returns the master key from the environment (base64) or
-// from dataDir/master.key. It creates that file (mode 0600) only when
-// dataDir holds no store yet: a store's key is never regenerated.
+// from dataDir/master.key (the first, with a key ring). It creates that
+// file (mode 0600) only when dataDir holds no store yet: a store's key is
+// never regenerated.
 func LoadMasterKey(dataDir string) ([]byte, error) {
 	holds, err := sqlite.Holds(dataDir)
 	if err != nil {
 		return nil, err
 	}
 	mk, err := loadMasterKey(dataDir, !holds)
-	return mk.key, err
+	if err != nil {
+		return nil, err
+	}
+	return mk.keys[0], nil
 }
 
 // loadMasterKey reads TEAMSECRETS_MASTER_KEY, else dataDir/master.key. When
@@ -46,11 +57,12 @@ func LoadMasterKey(dataDir string) ([]byte, error) {
 // new key would only seal new values under the wrong one.
 func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 	if v := strings.TrimSpace(os.Getenv(MasterKeyEnv)); v != "" {
-		key, err := base64.StdEncoding.DecodeString(v)
-		if err != nil || len(key) != 32 {
-			return masterKey{}, fmt.Errorf("%s must be base64 of 32 bytes", MasterKeyEnv)
+		keys, err := parseKeyRing(strings.Split(v, ","))
+		if err != nil {
+			return masterKey{}, fmt.Errorf("%s must be base64 of 32 bytes, or several such keys separated by commas, the newest first: %w",
+				MasterKeyEnv, err)
 		}
-		return masterKey{key: key, source: MasterKeyEnv}, nil
+		return masterKey{keys: keys, source: MasterKeyEnv}, nil
 	}
 	path := filepath.Join(dataDir, MasterKeyFile)
 	mk, err := readMasterKeyFile(path)
@@ -60,10 +72,7 @@ func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 	if !mayCreate {
 		return masterKey{}, masterKeyMissing(dataDir)
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return masterKey{}, err
-	}
+	key := newMasterKey()
 	err = keyfile.Create(path, base64.StdEncoding.EncodeToString(key))
 	if errors.Is(err, os.ErrExist) {
 		return readMasterKeyFile(path) // another process made it first
@@ -71,7 +80,7 @@ func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 	if err != nil {
 		return masterKey{}, fmt.Errorf("create %s: %w", path, err)
 	}
-	return masterKey{key: key, source: path}, nil
+	return masterKey{keys: [][]byte{key}, source: path, file: path}, nil
 }
 
 func readMasterKeyFile(path string) (masterKey, error) {
@@ -79,11 +88,46 @@ func readMasterKeyFile(path string) (masterKey, error) {
 	if err != nil {
 		return masterKey{}, err
 	}
-	key, err := base64.StdEncoding.DecodeString(text)
-	if err != nil || len(key) != 32 {
-		return masterKey{}, fmt.Errorf("%s: not a base64 32-byte key", path)
+	keys, err := parseKeyRing(strings.Split(text, "\n"))
+	if err != nil {
+		return masterKey{}, fmt.Errorf("%s: must hold a base64 32-byte key, or several one a line, the newest first: %w", path, err)
 	}
-	return masterKey{key: key, source: path}, nil
+	return masterKey{keys: keys, source: path, file: path}, nil
+}
+
+// parseKeyRing decodes base64 keys (space around each is ignored). Its
+// errors say which key is wrong, never what it holds.
+func parseKeyRing(texts []string) ([][]byte, error) {
+	keys := make([][]byte, 0, len(texts))
+	for i, t := range texts {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(t))
+		if err != nil || len(key) != 32 {
+			if len(texts) == 1 {
+				return nil, errors.New("it is not")
+			}
+			return nil, fmt.Errorf("key %d of %d is not", i+1, len(texts))
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
+
+// newMasterKey is 32 random bytes.
+func newMasterKey() []byte {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return key
+}
+
+// formatKeyRing is a ring as master.key holds it: one base64 key a line.
+func formatKeyRing(keys ...[]byte) string {
+	lines := make([]string, len(keys))
+	for i, k := range keys {
+		lines[i] = base64.StdEncoding.EncodeToString(k)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // fileExists reports whether path exists (an unreadable answer counts as

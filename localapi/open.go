@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"teamsecrets/localapi/store"
 	"teamsecrets/localapi/store/sqlite"
@@ -78,7 +79,7 @@ func Open(dataDir string, mode Mode) (*Store, error) {
 // there is none) with a master key given by the caller (tests, tools).
 func OpenStore(dataDir string, key []byte) (*Store, error) {
 	return open(dataDir, AsServer, func(bool) (masterKey, error) {
-		return masterKey{key: key, source: "OpenStore's argument"}, nil
+		return masterKey{keys: [][]byte{key}, source: "OpenStore's argument"}, nil
 	})
 }
 
@@ -118,9 +119,11 @@ func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)
 }
 
 // newStore puts the vault on a backend, once the master key is known to be
-// the store's: it opens the stored key check, or, on a store that has none
-// yet (new, or made before there was one), every value, and then stores
-// one. where names the store in messages.
+// the store's: a key of the source's ring opens the stored key check, or,
+// on a store that has none yet (new, or made before there was one), the
+// ring's first key opens every value, and a check is then stored. where
+// names the store in messages. The vault reads the key source again with
+// loadKey(false) when the store's key changes (keyring.go).
 func newStore(ctx context.Context, b store.Backend, where string, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
 	check, err := b.KeyCheck(ctx)
 	hasCheck := err == nil
@@ -137,20 +140,21 @@ func newStore(ctx context.Context, b store.Backend, where string, loadKey func(i
 	if err != nil {
 		return nil, err
 	}
-	seal, err := newSealer(mk.key)
+	ring, err := newRing(mk)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", mk.source, err)
+		return nil, err
 	}
-	v := &vault{seal: seal, secrets: b}
+	kr := &keyring{checks: b, load: func() (masterKey, error) { return loadKey(false) }}
+	v := &vault{keys: kr, secrets: b}
 	if !hasCheck {
-		total, bad, _, err := v.openAll(ctx, 0)
+		total, bad, _, err := v.openAll(ctx, ring[0], 0)
 		if err != nil {
 			return nil, err
 		}
 		if bad > 0 {
 			return nil, wrongKey(mk, where, fmt.Sprintf("%d of its %d values do not open with it", bad, total))
 		}
-		sealed, err := seal.sealCheck()
+		sealed, err := ring[0].sealCheck()
 		if err != nil {
 			return nil, err
 		}
@@ -163,9 +167,15 @@ func newStore(ctx context.Context, b store.Backend, where string, loadKey func(i
 			return nil, fmt.Errorf("read the master key check: %w", err)
 		}
 	}
-	if !seal.opensCheck(check) {
+	st := stateFor(mk, ring, check)
+	if st == nil && mk.file != "" {
+		// A rotation may have rewritten the file between the two reads.
+		st, _ = kr.reload(ctx)
+	}
+	if st == nil {
 		return nil, wrongKey(mk, where, "it does not open the store's key check")
 	}
+	kr.state.Store(st)
 	return &Store{backend: b, vault: v}, nil
 }
 
@@ -176,9 +186,12 @@ func wrongKey(mk masterKey, where, why string) error {
 		do = fmt.Sprintf("set %s to the store's key, or unset it to use %s (restore that from your backup if it is gone)",
 			MasterKeyEnv, MasterKeyFile)
 	}
-	return refuseOpen(ErrWrongMasterKey,
-		"the master key from %s is not the key of the store in %s (%s): %s. No value was served or written",
-		mk.source, where, why, do)
+	what := fmt.Sprintf("the master key from %s is not the key of the store in %s (%s)", mk.source, where, why)
+	if len(mk.keys) > 1 {
+		what = fmt.Sprintf("none of the %d master keys from %s is the key of the store in %s (%s)",
+			len(mk.keys), mk.source, where, strings.Replace(why, "it does not open", "none opens", 1))
+	}
+	return refuseOpen(ErrWrongMasterKey, "%s: %s. No value was served or written", what, do)
 }
 
 func masterKeyMissing(dataDir string) error {

@@ -224,7 +224,7 @@ func (s *Store) Check(ctx context.Context) (CheckReport, error) {
 		return r, err
 	}
 	r.Teams = len(teams)
-	total, bad, named, err := s.vault.openAll(ctx, maxNamedUnreadable)
+	total, bad, named, err := s.vault.openAll(ctx, s.vault.keys.current().seal, maxNamedUnreadable)
 	if err != nil {
 		return r, err
 	}

@@ -24,6 +24,9 @@ const (
 	AuditKeyRevoked     = "key.revoked"
 	AuditMemberChanged  = "member.changed"
 	AuditAuthRefused    = "auth.refused"
+	// AuditMasterKeyRotated: every value was resealed under a new master
+	// key (Rekey). In no team; its target says how many values.
+	AuditMasterKeyRotated = "master_key.rotated"
 )
 
 // Audit outcomes.

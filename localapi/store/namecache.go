@@ -110,16 +110,16 @@ func (c *nameCached) invalidate(tenantID string) {
 	c.mu.Unlock()
 }
 
-func (c *nameCached) PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error {
+func (c *nameCached) PutSealed(ctx context.Context, epoch KeyEpoch, tenantID, name, actor string, sealed []byte) error {
 	c.invalidate(tenantID)
 	defer c.invalidate(tenantID)
-	return c.Backend.PutSealed(ctx, tenantID, name, actor, sealed)
+	return c.Backend.PutSealed(ctx, epoch, tenantID, name, actor, sealed)
 }
 
-func (c *nameCached) PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error {
+func (c *nameCached) PutSealedMany(ctx context.Context, epoch KeyEpoch, tenantID, actor string, sealed map[string][]byte) error {
 	c.invalidate(tenantID)
 	defer c.invalidate(tenantID)
-	return c.Backend.PutSealedMany(ctx, tenantID, actor, sealed)
+	return c.Backend.PutSealedMany(ctx, epoch, tenantID, actor, sealed)
 }
 
 func (c *nameCached) DeleteSecret(ctx context.Context, tenantID, name string) (bool, error) {

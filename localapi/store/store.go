@@ -8,6 +8,7 @@
 //   - Admin is the operator's side: teams, members, keys, integrity checks.
 //   - KeyCheck holds the sealed known value that proves a master key is the
 //     one the store's values were sealed with.
+//   - Rekey moves every value to a new master key in one transaction.
 //
 // A Backend is all of them. Backends live in subpackages (sqlite today);
 // storetest is the suite every backend must pass. SQL, and anything else
@@ -66,7 +67,24 @@ var (
 	// ErrSchemaNotCurrent: Ready found the store's schema at another
 	// version than this program's migrations make it.
 	ErrSchemaNotCurrent = errors.New("store schema is not current")
+	// ErrKeyChanged: a write's values were sealed beside a key check that
+	// is no longer the store's (the master key was rotated meanwhile), or
+	// a reseal began from a check that is no longer the store's. Nothing
+	// was written.
+	ErrKeyChanged = errors.New("the store's master key changed")
 )
+
+// KeyEpoch is the store's key check as a writer read it (the sealed bytes
+// KeyCheck returned): the values it writes are sealed under the key that
+// opens that check. Each rotation stores a new check, so a KeyEpoch names
+// one master key's time in the store.
+//
+// A write given an epoch that is no longer the store's check writes
+// nothing and fails with ErrKeyChanged, checked in the write's own
+// transaction: a value is never stored under a key the store was rotated
+// away from. A nil epoch is not checked (backend tests, and tools that
+// write no value a vault sealed).
+type KeyEpoch []byte
 
 // NotMember is the error for a user who is not a member of team t: one
 // wording for every backend.
@@ -176,10 +194,12 @@ type Secrets interface {
 
 	// PutSealed creates or replaces a value atomically; it is durable when
 	// PutSealed returns. actor (who wrote it, may be empty) becomes its
-	// UpdatedBy.
-	PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error
-	// PutSealedMany creates or replaces many values of one team: all or none.
-	PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error
+	// UpdatedBy. The value was sealed under epoch (see KeyEpoch:
+	// ErrKeyChanged when it is no longer the store's).
+	PutSealed(ctx context.Context, epoch KeyEpoch, tenantID, name, actor string, sealed []byte) error
+	// PutSealedMany creates or replaces many values of one team: all or
+	// none (and none with ErrKeyChanged, as PutSealed).
+	PutSealedMany(ctx context.Context, epoch KeyEpoch, tenantID, actor string, sealed map[string][]byte) error
 	// DeleteSecret removes a value; it reports whether one was there.
 	DeleteSecret(ctx context.Context, tenantID, name string) (bool, error)
 }
@@ -230,12 +250,40 @@ type KeyCheck interface {
 	InitKeyCheck(ctx context.Context, sealed []byte) error
 }
 
+// Rekey moves every value to a new master key. The backend never sees a
+// key or a plaintext: the caller's function opens each sealed value and
+// seals it again.
+type Rekey interface {
+	// ResealAll does, in one transaction, all or nothing:
+	//
+	//   - fails with ErrKeyChanged unless the store's key check is from;
+	//   - calls reseal once with each stored value of every team and stores
+	//     what it returns in the value's place (metadata such as the last
+	//     update and its author stays as it is: the values did not change);
+	//   - replaces the key check with check;
+	//   - records one AuditMasterKeyRotated event (no key material).
+	//
+	// It reports how many values it resealed. If reseal fails, ctx ends or
+	// the backend fails, nothing is changed and the error is returned as
+	// it is (reseal's wrapped, so errors.Is sees it).
+	//
+	// Values are read in batches, not all at once, so memory does not grow
+	// with the store. Writes that check their KeyEpoch (PutSealed) must
+	// land wholly before or wholly after a reseal: a write that read the
+	// old check never commits after it. SQLite has it from its one writer;
+	// a backend with concurrent writers locks the check row (a writer
+	// reads it FOR SHARE, ResealAll takes it FOR UPDATE before reading a
+	// value).
+	ResealAll(ctx context.Context, from KeyEpoch, check []byte, reseal func(Sealed) ([]byte, error)) (int, error)
+}
+
 // Backend is a whole store.
 type Backend interface {
 	Secrets
 	Directory
 	Admin
 	KeyCheck
+	Rekey
 	KeyAdmin
 	Audit
 	// Ready reports whether the store answers and its schema is the one

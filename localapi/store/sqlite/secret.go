@@ -80,18 +80,23 @@ const upsertSecret = `INSERT INTO secret (tenant_id, name, sealed, created_at, u
 
 // PutSealed creates or replaces a value and records it in the audit trail;
 // the commit is durable when it returns.
-func (db *DB) PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error {
-	return db.PutSealedMany(ctx, tenantID, actor, map[string][]byte{name: sealed})
+func (db *DB) PutSealed(ctx context.Context, epoch store.KeyEpoch, tenantID, name, actor string, sealed []byte) error {
+	return db.PutSealedMany(ctx, epoch, tenantID, actor, map[string][]byte{name: sealed})
 }
 
 // PutSealedMany creates or replaces many values of one team in a single
-// transaction, each with its audit event: all or none.
-func (db *DB) PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error {
+// transaction, each with its audit event: all or none. The transaction
+// holds the write lock from its start (_txlock=immediate), so the key
+// check it verifies cannot change before it commits.
+func (db *DB) PutSealedMany(ctx context.Context, epoch store.KeyEpoch, tenantID, actor string, sealed map[string][]byte) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return dbError(err)
 	}
 	defer tx.Rollback()
+	if err := checkEpoch(ctx, tx, epoch); err != nil {
+		return err
+	}
 	stmt, err := tx.PrepareContext(ctx, upsertSecret)
 	if err != nil {
 		return dbError(err)

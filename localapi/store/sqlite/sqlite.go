@@ -41,6 +41,7 @@ type Options struct {
 
 // DB is the SQLite backend.
 type DB struct {
+	path   string
 	read   *sql.DB
 	write  *sql.DB
 	unlock func()
@@ -109,7 +110,7 @@ func open(dataDir string, create bool) (*DB, error) {
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
-	db := &DB{write: write}
+	db := &DB{path: path, write: write}
 	if err := db.migrate(); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, dbError(err))

@@ -88,7 +88,7 @@ func TestFullStorageIsErrFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	big := []byte(strings.Repeat("s", 60_000))
-	err = b.PutSealed(ctx, team.ID, "BIG", "", big)
+	err = b.PutSealed(ctx, nil, team.ID, "BIG", "", big)
 	if !errors.Is(err, store.ErrFull) {
 		t.Fatalf("write past the cap: %v, want ErrFull", err)
 	}
@@ -98,7 +98,7 @@ func TestFullStorageIsErrFull(t *testing.T) {
 	if names, _ := b.SecretNames(ctx, team.ID); len(names) != 0 {
 		t.Fatalf("names after the failed write: %q", names)
 	}
-	err = b.PutSealedMany(ctx, team.ID, "", map[string][]byte{"A": big, "B": big})
+	err = b.PutSealedMany(ctx, nil, team.ID, "", map[string][]byte{"A": big, "B": big})
 	if !errors.Is(err, store.ErrFull) {
 		t.Fatalf("many writes past the cap: %v, want ErrFull", err)
 	}

@@ -22,7 +22,7 @@ var Methods = []string{
 	"PutSealed", "PutSealedMany", "DeleteSecret",
 	"KeyByHash", "MembershipRole", "TenantByID", "User",
 	"Empty", "CreateTenant", "Tenants", "TenantBySlug", "AddMember", "MemberRole", "CreateKey", "Check",
-	"KeyCheck", "InitKeyCheck",
+	"KeyCheck", "InitKeyCheck", "ResealAll",
 	"Keys", "KeyByID", "DeleteKey", "TouchKey",
 	"AppendAudit", "AuditEvents", "AuditCount", "PruneAudit",
 	"Ready",
@@ -49,7 +49,7 @@ func Wrap(b store.Backend, h prometheus.ObserverVec) store.Backend {
 		empty: o["Empty"], createTenant: o["CreateTenant"], tenants: o["Tenants"], tenantBySlug: o["TenantBySlug"],
 		addMember: o["AddMember"], memberRole: o["MemberRole"], createKey: o["CreateKey"], check: o["Check"],
 
-		keyCheck: o["KeyCheck"], initKeyCheck: o["InitKeyCheck"],
+		keyCheck: o["KeyCheck"], initKeyCheck: o["InitKeyCheck"], resealAll: o["ResealAll"],
 
 		keys: o["Keys"], keyByID: o["KeyByID"], deleteKey: o["DeleteKey"], touchKey: o["TouchKey"],
 
@@ -66,7 +66,7 @@ type timed struct {
 	putSealed, putSealedMany, deleteSecret,
 	keyByHash, membershipRole, tenantByID, user,
 	empty, createTenant, tenants, tenantBySlug, addMember, memberRole, createKey, check,
-	keyCheck, initKeyCheck,
+	keyCheck, initKeyCheck, resealAll,
 	keys, keyByID, deleteKey, touchKey,
 	appendAudit, auditEvents, auditCount, pruneAudit,
 	ready prometheus.Observer
@@ -115,14 +115,19 @@ func (t *timed) SecretMatches(ctx context.Context, tenantID, search string) (int
 	return t.b.SecretMatches(ctx, tenantID, search)
 }
 
-func (t *timed) PutSealed(ctx context.Context, tenantID, name, actor string, sealed []byte) error {
+func (t *timed) PutSealed(ctx context.Context, epoch store.KeyEpoch, tenantID, name, actor string, sealed []byte) error {
 	defer observe(t.putSealed, time.Now())
-	return t.b.PutSealed(ctx, tenantID, name, actor, sealed)
+	return t.b.PutSealed(ctx, epoch, tenantID, name, actor, sealed)
 }
 
-func (t *timed) PutSealedMany(ctx context.Context, tenantID, actor string, sealed map[string][]byte) error {
+func (t *timed) PutSealedMany(ctx context.Context, epoch store.KeyEpoch, tenantID, actor string, sealed map[string][]byte) error {
 	defer observe(t.putSealedMany, time.Now())
-	return t.b.PutSealedMany(ctx, tenantID, actor, sealed)
+	return t.b.PutSealedMany(ctx, epoch, tenantID, actor, sealed)
+}
+
+func (t *timed) ResealAll(ctx context.Context, from store.KeyEpoch, check []byte, reseal func(store.Sealed) ([]byte, error)) (int, error) {
+	defer observe(t.resealAll, time.Now())
+	return t.b.ResealAll(ctx, from, check, reseal)
 }
 
 func (t *timed) DeleteSecret(ctx context.Context, tenantID, name string) (bool, error) {

@@ -64,7 +64,7 @@ func TestCallsAreObservedByMethod(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if err := b.PutSealed(ctx, tn.ID, "CANARY_SECRET_NAME", "", []byte{1, 2, 3}); err != nil {
+		if err := b.PutSealed(ctx, nil, tn.ID, "CANARY_SECRET_NAME", "", []byte{1, 2, 3}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -30,16 +30,16 @@ func testAudit(t *testing.T, b store.Backend) {
 	who := store.Auditor{Actor: "ann", KeyID: "k-ann", RequestID: "req-1", ClientAddr: "192.0.2.7"}
 	actx := store.WithAuditor(ctx, who)
 	canary := []byte("sealed-CANARY-never-in-an-event")
-	must(t, b.PutSealed(actx, alpha.ID, "A", "ann", canary))
-	must(t, b.PutSealed(actx, alpha.ID, "A", "ann", canary))
-	must(t, b.PutSealedMany(actx, alpha.ID, "ann", map[string][]byte{"B": canary}))
+	must(t, b.PutSealed(actx, nil, alpha.ID, "A", "ann", canary))
+	must(t, b.PutSealed(actx, nil, alpha.ID, "A", "ann", canary))
+	must(t, b.PutSealedMany(actx, nil, alpha.ID, "ann", map[string][]byte{"B": canary}))
 	if _, err := b.DeleteSecret(actx, alpha.ID, "A"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.DeleteSecret(actx, alpha.ID, "gone"); err != nil {
 		t.Fatal(err)
 	}
-	must(t, b.PutSealed(actx, beta.ID, "A", "ann", canary))
+	must(t, b.PutSealed(actx, nil, beta.ID, "A", "ann", canary))
 
 	got := auditActions(t, b, store.AuditQuery{TenantID: alpha.ID, SecretOnly: true})
 	want := []string{"secret.added A ok", "secret.replaced A ok", "secret.added B ok", "secret.deleted A ok", "secret.deleted gone not_found"}
@@ -90,7 +90,7 @@ func testAuditQueries(t *testing.T, b store.Backend) {
 	must(t, b.AppendAudit(ctx, store.AuditEvent{Time: old, Action: store.AuditAuthRefused, Outcome: store.OutcomeRefused,
 		Auditor: store.Auditor{ClientAddr: "198.51.100.1", RequestID: "r0"}}))
 	for _, n := range []string{"A", "B", "A"} {
-		must(t, b.PutSealed(ctx, alpha.ID, n, "", []byte("x")))
+		must(t, b.PutSealed(ctx, nil, alpha.ID, n, "", []byte("x")))
 	}
 	if got := auditActions(t, b, store.AuditQuery{TenantID: alpha.ID, Secret: "A"}); len(got) != 2 {
 		t.Fatalf("A's events = %q", got)

@@ -24,14 +24,14 @@ func testSecretMetas(t *testing.T, b store.Backend) {
 	alpha, beta := team(t, b, "alpha"), team(t, b, "beta")
 	before := time.Now().UTC().Add(-time.Second)
 	for _, n := range []string{"b", "B", "a_2", "A", "Z", "a%b", "ab"} {
-		must(t, b.PutSealed(ctx, alpha.ID, n, "alice", []byte("x")))
+		must(t, b.PutSealed(ctx, nil, alpha.ID, n, "alice", []byte("x")))
 		time.Sleep(2 * time.Millisecond) // distinct updated times
 	}
-	must(t, b.PutSealed(ctx, beta.ID, "ONLY_BETA", "carol", []byte("x")))
+	must(t, b.PutSealed(ctx, nil, beta.ID, "ONLY_BETA", "carol", []byte("x")))
 	first, err := b.SecretMetas(ctx, alpha.ID, store.SecretQuery{Search: "A", Limit: 1})
 	must(t, err)
 	time.Sleep(2 * time.Millisecond)
-	must(t, b.PutSealed(ctx, alpha.ID, "A", "bob", []byte("y")))
+	must(t, b.PutSealed(ctx, nil, alpha.ID, "A", "bob", []byte("y")))
 
 	all, err := b.SecretMetas(ctx, alpha.ID, store.SecretQuery{Limit: 100})
 	must(t, err)
@@ -82,7 +82,7 @@ func testSecretMetas(t *testing.T, b store.Backend) {
 		t.Fatalf("beta: %+v", got)
 	}
 	// The team's size follows writes (a cache must drop it).
-	must(t, b.PutSealedMany(ctx, alpha.ID, "dave", map[string][]byte{"N1": []byte("x"), "N2": []byte("x")}))
+	must(t, b.PutSealedMany(ctx, nil, alpha.ID, "dave", map[string][]byte{"N1": []byte("x"), "N2": []byte("x")}))
 	if n, _ := b.SecretMatches(ctx, alpha.ID, ""); n != 9 {
 		t.Fatalf("after adding two: %d, want 9", n)
 	}

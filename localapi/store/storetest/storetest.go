@@ -37,6 +37,10 @@ func Run(t *testing.T, open Open) {
 		{"SecretMetasPagesSearchAndActor", testSecretMetas},
 		{"NamesReflectEveryWriteUnderConcurrentReads", testNamesUnderConcurrency},
 		{"KeyCheckFirstOneWins", testKeyCheck},
+		{"ResealAllReplacesEveryValueAndTheCheck", testResealAll},
+		{"ResealAllIsAllOrNothing", testResealAllAllOrNothing},
+		{"WritesCheckTheirKeyEpoch", testWritesCheckTheirKeyEpoch},
+		{"ResealUnderConcurrentWrites", testResealUnderConcurrentWrites},
 		{"AuditRecordsEveryChangeWithItsActor", testAudit},
 		{"AuditQueriesAndPrune", testAuditQueries},
 		{"Check", testCheck},
@@ -175,13 +179,13 @@ func testSealedValues(t *testing.T, b store.Backend) {
 	ctx := t.Context()
 	alpha := team(t, b, "alpha")
 	v1 := []byte{0, 1, 2, 0xff, 'x', 0}
-	must(t, b.PutSealed(ctx, alpha.ID, "A", "", v1))
+	must(t, b.PutSealed(ctx, nil, alpha.ID, "A", "", v1))
 	got, err := b.SealedSecret(ctx, alpha.ID, "A")
 	if err != nil || !bytes.Equal(got, v1) {
 		t.Fatalf("SealedSecret = %x, %v", got, err)
 	}
 	v2 := bytes.Repeat([]byte{7}, 70_000)
-	must(t, b.PutSealed(ctx, alpha.ID, "A", "", v2))
+	must(t, b.PutSealed(ctx, nil, alpha.ID, "A", "", v2))
 	if got, _ := b.SealedSecret(ctx, alpha.ID, "A"); !bytes.Equal(got, v2) {
 		t.Fatal("a put does not replace the value")
 	}
@@ -212,9 +216,9 @@ func testNames(t *testing.T, b store.Backend) {
 	ctx := t.Context()
 	alpha, beta := team(t, b, "alpha"), team(t, b, "beta")
 	for _, n := range []string{"b", "B", "a_2", "A", "Z", "ünï", "a"} {
-		must(t, b.PutSealed(ctx, alpha.ID, n, "", []byte("x")))
+		must(t, b.PutSealed(ctx, nil, alpha.ID, n, "", []byte("x")))
 	}
-	must(t, b.PutSealed(ctx, beta.ID, "ONLY_BETA", "", []byte("x")))
+	must(t, b.PutSealed(ctx, nil, beta.ID, "ONLY_BETA", "", []byte("x")))
 	names, err := b.SecretNames(ctx, alpha.ID)
 	must(t, err)
 	// ASCII case-insensitive, ties by bytes: what the UI shows unsorted.
@@ -240,8 +244,8 @@ func testPutManyAndEach(t *testing.T, b store.Backend) {
 	for i := range 500 {
 		many[fmt.Sprintf("S%03d", i)] = []byte(fmt.Sprintf("sealed-%d", i))
 	}
-	must(t, b.PutSealedMany(ctx, alpha.ID, "", many))
-	must(t, b.PutSealed(ctx, beta.ID, "S000", "", []byte("beta")))
+	must(t, b.PutSealedMany(ctx, nil, alpha.ID, "", many))
+	must(t, b.PutSealed(ctx, nil, beta.ID, "S000", "", []byte("beta")))
 	if n, _ := b.SecretCount(ctx, alpha.ID); n != 500 {
 		t.Fatalf("SecretCount = %d", n)
 	}
@@ -282,7 +286,7 @@ func testNamesUnderConcurrency(t *testing.T, b store.Backend) {
 	defer stop.Store(true)
 	for i := range 200 {
 		name := fmt.Sprintf("N%04d", i)
-		must(t, b.PutSealed(ctx, alpha.ID, name, "", []byte("x")))
+		must(t, b.PutSealed(ctx, nil, alpha.ID, name, "", []byte("x")))
 		if names, _ := b.SecretNames(ctx, alpha.ID); !slices.Contains(names, name) {
 			t.Fatalf("%s missing right after it was written", name)
 		}
@@ -295,7 +299,7 @@ func testNamesUnderConcurrency(t *testing.T, b store.Backend) {
 			}
 		}
 		if i%50 == 0 {
-			must(t, b.PutSealedMany(ctx, alpha.ID, "", map[string][]byte{name + "_M": []byte("x")}))
+			must(t, b.PutSealedMany(ctx, nil, alpha.ID, "", map[string][]byte{name + "_M": []byte("x")}))
 			if names, _ := b.SecretNames(ctx, alpha.ID); !slices.Contains(names, name+"_M") {
 				t.Fatalf("%s_M missing right after it was written", name)
 			}
