@@ -9,7 +9,7 @@
 //   - KeyCheck holds the sealed known value that proves a master key is the
 //     one the store's values were sealed with.
 //
-// A Backend is all of them. Backends live in subpackages (sqlite today);
+// A Backend is all of them. Backends live in subpackages (sqlite, postgres);
 // storetest is the suite every backend must pass. SQL, and anything else
 // dialect-specific (migrations, error codes, locks), stays inside a backend's
 // package.

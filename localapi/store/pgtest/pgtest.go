@@ -83,22 +83,58 @@ func URL(t testing.TB) string {
 		}
 		t.Fatalf("PostgreSQL for tests: %v", err)
 	}
-	name := "ts_" + randomHex(8)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := s.admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+	name, err := s.database()
+	if err != nil {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := s.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
-			t.Errorf("pgtest: drop database %s: %v", name, err)
-		}
-	})
+	t.Cleanup(func() { s.drop(name) })
 	u := *s.base
 	u.Path = "/" + name
 	return u.String()
+}
+
+// database returns a new database's name: a spare made while the last
+// test ran, or one made now; and starts making the next spare (CREATE
+// DATABASE copies a template, a few hundred milliseconds).
+func (s *server) database() (string, error) {
+	var name string
+	select {
+	case name = <-s.spare:
+	default:
+		var err error
+		if name, err = s.create(); err != nil {
+			return "", err
+		}
+	}
+	s.bg.Go(func() {
+		if spare, err := s.create(); err == nil {
+			select {
+			case s.spare <- spare:
+			default:
+				s.drop(spare)
+			}
+		}
+	})
+	return name, nil
+}
+
+func (s *server) create() (string, error) {
+	name := "ts_" + randomHex(8)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := s.admin.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize())
+	return name, err
+}
+
+// drop drops a test's database, in the background: Main waits for it.
+func (s *server) drop(name string) {
+	s.bg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := s.admin.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: drop database %s: %v\n", name, err)
+		}
+	})
 }
 
 // unavailable: no PostgreSQL to start here (a skip, unless required).
@@ -111,6 +147,8 @@ type server struct {
 	base  *url.URL      // of the maintenance database; tests' URLs differ in the path
 	admin *pgxpool.Pool // creates and drops the tests' databases
 	c     *cluster      // nil for TEAMSECRETS_TEST_DATABASE_URL's server
+	spare chan string   // a database made ahead for the next test
+	bg    sync.WaitGroup
 }
 
 var (
@@ -156,13 +194,20 @@ func connect() (*server, error) {
 		c.stop()
 		return nil, fmt.Errorf("connect to the test server: %v", err)
 	}
-	return &server{base: base, admin: admin, c: c}, nil
+	return &server{base: base, admin: admin, c: c, spare: make(chan string, 1)}, nil
 }
 
 func stop() {
 	mu.Lock()
 	defer mu.Unlock()
 	if cur != nil {
+		cur.bg.Wait()
+		select {
+		case name := <-cur.spare:
+			cur.drop(name)
+			cur.bg.Wait()
+		default:
+		}
 		cur.admin.Close()
 		cur.c.stop()
 		cur = nil

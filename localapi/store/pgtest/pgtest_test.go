@@ -45,6 +45,7 @@ func TestURLIsAFreshDatabaseDroppedAfterTheTest(t *testing.T) {
 		return
 	}
 	s, _ := get()
+	s.bg.Wait() // drops run in the background
 	var n int
 	name := strings.TrimPrefix(mustParse(t, first).Path, "/")
 	if err := s.admin.QueryRow(t.Context(), `SELECT count(*) FROM pg_database WHERE datname = $1`, name).Scan(&n); err != nil || n != 0 {
