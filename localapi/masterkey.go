@@ -26,6 +26,8 @@ const MasterKeyFile = "master.key"
 type masterKey struct {
 	key    []byte
 	source string // MasterKeyEnv, the file's path, or what gave it
+	// created: the file was made by this open (a new store's key).
+	created bool
 }
 
 // LoadMasterKey returns the master key from the environment (base64) or
@@ -36,15 +38,16 @@ func LoadMasterKey(dataDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := loadMasterKey(dataDir, !holds)
+	mk, err := loadMasterKey(dataDir, !holds, dataDir)
 	return mk.key, err
 }
 
 // loadMasterKey reads TEAMSECRETS_MASTER_KEY, else dataDir/master.key. When
 // neither is there, it makes a new key file if mayCreate (a new store), and
 // otherwise refuses: without its key a store's values cannot be read, and a
-// new key would only seal new values under the wrong one.
-func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
+// new key would only seal new values under the wrong one. where names the
+// store in that refusal.
+func loadMasterKey(dataDir string, mayCreate bool, where string) (masterKey, error) {
 	if v := strings.TrimSpace(os.Getenv(MasterKeyEnv)); v != "" {
 		key, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(key) != 32 {
@@ -58,7 +61,10 @@ func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 		return mk, err
 	}
 	if !mayCreate {
-		return masterKey{}, masterKeyMissing(dataDir)
+		return masterKey{}, masterKeyMissing(where, dataDir)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return masterKey{}, fmt.Errorf("create data dir: %w", err)
 	}
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
@@ -71,7 +77,7 @@ func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 	if err != nil {
 		return masterKey{}, fmt.Errorf("create %s: %w", path, err)
 	}
-	return masterKey{key: key, source: path}, nil
+	return masterKey{key: key, source: path, created: true}, nil
 }
 
 func readMasterKeyFile(path string) (masterKey, error) {

@@ -275,7 +275,11 @@ func TestStoreCheckOpensEveryValueAndNamesOnlyTheUnreadable(t *testing.T) {
 }
 
 func TestCreatingATeamThatExistsSaysSo(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testCreatingATeamThatExistsSaysSo)
+}
+
+func testCreatingATeamThatExistsSaysSo(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	_, err := env.Store.CreateTenant(t.Context(), "default", "Again")
 	if !errors.Is(err, localapi.ErrExists) || err.Error() != `team "default" already exists` {
 		t.Fatalf("second team default: %v", err)
@@ -285,7 +289,11 @@ func TestCreatingATeamThatExistsSaysSo(t *testing.T) {
 // A full disk answers API_ERROR saying the server's storage is full, logs
 // it (never the value), and changes nothing.
 func TestFullStorageAnswersStorageIsFull(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testFullStorageAnswersStorageIsFull)
+}
+
+func testFullStorageAnswersStorageIsFull(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	logs := captureLogs(t)
 	if err := localapi.LimitStorageForTest(context.Background(), env.Store, 3); err != nil {
 		t.Fatal(err)

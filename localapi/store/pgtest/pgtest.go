@@ -137,6 +137,18 @@ func (s *server) drop(name string) {
 	})
 }
 
+// WALDir is the write-ahead log directory of the cluster the tests' URLs
+// are on, for tests that scan what reached the disk; "" when the harness
+// uses TEAMSECRETS_TEST_DATABASE_URL's server (not on this machine, or not
+// ours to read).
+func WALDir(t testing.TB) string {
+	s, err := get()
+	if err != nil || s.c == nil {
+		return ""
+	}
+	return filepath.Join(s.c.data(), "pg_wal")
+}
+
 // unavailable: no PostgreSQL to start here (a skip, unless required).
 type unavailable struct{ why string }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"teamsecrets/localapi/store"
 )
 
@@ -21,4 +23,37 @@ func FillDiskForTest(ctx context.Context, b store.Backend) error {
 		CREATE TRIGGER pgtest_disk_full BEFORE INSERT OR UPDATE ON secret
 			FOR EACH ROW EXECUTE FUNCTION pgtest_disk_full();`)
 	return err
+}
+
+// RowsForTest returns every row of table, each column's value as stored
+// (bytea as its bytes, text as its text), for tests that look for what
+// must never be stored. b is a backend from Open. Tests only.
+func RowsForTest(ctx context.Context, b store.Backend, table string) ([][]byte, error) {
+	db, ok := b.(*DB)
+	if !ok {
+		return nil, fmt.Errorf("not a PostgreSQL backend: %T", b)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT * FROM `+pgx.Identifier{table}.Sanitize())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		var row []byte
+		for _, v := range vals {
+			if b, ok := v.([]byte); ok {
+				row = append(row, b...)
+			} else {
+				row = fmt.Append(row, v)
+			}
+			row = append(row, '\t')
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
 }
