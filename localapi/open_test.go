@@ -171,8 +171,9 @@ func TestAdminOpenRefusesADirectoryWithoutAStore(t *testing.T) {
 	}
 }
 
-// legacy turns the store in dir into one made before the key check: the
-// schema of the first version, no check row.
+// legacy turns the store in dir into one made before the key check, as
+// the code of then left it: the schema of the first version, no check
+// row, the version in PRAGMA user_version (no goose record).
 func legacy(t *testing.T, dir string) {
 	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(dir, localapi.DBFile))
@@ -190,6 +191,7 @@ func legacy(t *testing.T, dir string) {
 		`ALTER TABLE secret DROP COLUMN created_at`, `ALTER TABLE secret DROP COLUMN updated_by`,
 		// Migration 5: the audit trail.
 		`DROP TABLE audit_event`,
+		`DROP TABLE goose_db_version`,
 		`PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)

@@ -175,11 +175,8 @@ func durableCommits(ctx context.Context, conn *pgx.Conn) error {
 // Close closes the pool.
 func (db *DB) Close() error {
 	var err error
-	if db.migrator != nil {
-		err = db.migrator.Close()
-	}
 	if db.closeSQL != nil {
-		err = errors.Join(err, db.closeSQL())
+		err = db.closeSQL() // goose's handle over the pool
 	}
 	if db.pool != nil {
 		db.pool.Close()
