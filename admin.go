@@ -14,7 +14,50 @@ import (
 // server: a new store (and master key) in a directory without one, and the
 // directory's lock for as long as the store is open.
 func openStore(dataDir string) (*localapi.Store, error) {
-	return localapi.Open(dataDir, localapi.AsServer)
+	return storeLocation{DataDir: dataDir}.open(context.Background(), localapi.AsServer)
+}
+
+// storeLocation is where the local API's store is: SQLite in DataDir, or
+// the PostgreSQL database at DatabaseURL (DataDir then keeps master.key,
+// unless TEAMSECRETS_MASTER_KEY, and the UI's session keys).
+type storeLocation struct {
+	DataDir, DatabaseURL string
+}
+
+// storeFlags adds the flags that say where an admin command finds the
+// store (with their environment fallbacks, TEAMSECRETS_DATA_DIR and
+// TEAMSECRETS_DATABASE_URL).
+func storeFlags(fs *flag.FlagSet) *storeLocation {
+	var l storeLocation
+	fs.StringVar(&l.DataDir, "data-dir", defaultDataDir, "the server's data directory (with --database-url: where its master.key is)")
+	fs.StringVar(&l.DatabaseURL, "database-url", "", "the server's PostgreSQL database (postgres://USER@HOST/DB), if it keeps the store there")
+	return &l
+}
+
+// check refuses a database URL that is not postgres:// or postgresql://.
+func (l storeLocation) check() error {
+	if l.DatabaseURL == "" {
+		return nil
+	}
+	return checkDatabaseURL(l.DatabaseURL)
+}
+
+// open opens the store as mode says: AsServer makes one where there is
+// none; AsAdmin refuses a place without one.
+func (l storeLocation) open(ctx context.Context, mode localapi.Mode) (*localapi.Store, error) {
+	if l.DatabaseURL != "" {
+		return localapi.OpenPostgres(ctx, l.DatabaseURL, l.DataDir, mode)
+	}
+	return localapi.Open(l.DataDir, mode)
+}
+
+// checkDatabaseURL is --database-url's check; the message never repeats
+// the URL (it may hold a password).
+func checkDatabaseURL(raw string) error {
+	if err := localapi.CheckDatabaseURL(raw); err != nil {
+		return fmt.Errorf("--database-url (or TEAMSECRETS_DATABASE_URL): %w", err)
+	}
+	return nil
 }
 
 // parseInterspersed parses flags that may come before, between or after
@@ -39,7 +82,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 // are in admin_keys.go).
 func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
+	where := storeFlags(fs)
 	team, role, user := new(string), new(string), new(string)
 	if c.name == "member add" {
 		fs.StringVar(team, "team", "", "team slug")
@@ -59,14 +102,16 @@ func admin(ctx context.Context, c command, args []string, stdout, stderr io.Writ
 			err = fmt.Errorf("unexpected argument %q", positional[0])
 		case cmd == "member add" && (*team == "" || *user == ""):
 			err = fmt.Errorf("member add needs --team and --user")
+		default:
+			err = where.check()
 		}
 	}
 	if err != nil {
 		return usageFailed(fs, err, stdout, stderr)
 	}
 	// Beside a running server; never makes a store (a mistyped --data-dir
-	// is refused, saying so).
-	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
+	// or --database-url is refused, saying so).
+	store, err := where.open(ctx, localapi.AsAdmin)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

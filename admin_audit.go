@@ -20,7 +20,7 @@ import (
 //	audit [--team SLUG] [--since 24h|7d|RFC3339] [--secret NAME] [--limit N] [--json]
 func auditCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
+	where := storeFlags(fs)
 	team := fs.String("team", "", "only this team's events (default: every team's, and refused unknown keys)")
 	since := fs.String("since", "", "only events since then: a duration back from now (24h, 7d) or an RFC 3339 time")
 	secret := fs.String("secret", "", "only this secret's events")
@@ -38,10 +38,13 @@ func auditCmd(ctx context.Context, c command, args []string, stdout, stderr io.W
 	if err == nil && *limit < 0 {
 		err = fmt.Errorf("--limit must be 0 or more")
 	}
+	if err == nil {
+		err = where.check()
+	}
 	if err != nil {
 		return usageFailed(fs, err, stdout, stderr)
 	}
-	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
+	store, err := where.open(ctx, localapi.AsAdmin)
 	if err != nil {
 		fmt.Fprintln(stderr, "error:", err)
 		return 1

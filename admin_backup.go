@@ -19,7 +19,7 @@ import (
 // pg_dump: this command never copies one.
 func storeBackupCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
+	where := storeFlags(fs)
 	c.setUsage(fs, "The server may run and write meanwhile: the copy holds every write acknowledged before\n"+
 		"the backup began. FILE must not exist. The master key is NOT in the backup: keep it apart.\n"+
 		"README, \"Backup and restore\", says how to restore.\n")
@@ -30,6 +30,9 @@ func storeBackupCmd(ctx context.Context, c command, args []string, stdout, stder
 			err = fmt.Errorf("unexpected argument %q", positional[1])
 		}
 	}
+	if err == nil {
+		err = where.check()
+	}
 	if err != nil {
 		return usageFailed(fs, err, stdout, stderr)
 	}
@@ -37,7 +40,7 @@ func storeBackupCmd(ctx context.Context, c command, args []string, stdout, stder
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
-	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
+	store, err := where.open(ctx, localapi.AsAdmin)
 	if err != nil {
 		return fail(err)
 	}

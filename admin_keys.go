@@ -22,7 +22,7 @@ import (
 //	key revoke ID
 func adminKey(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
+	where := storeFlags(fs)
 	team, role, user, name, expires := new(string), new(string), new(string), new(string), new(string)
 	if c.name != "key revoke" {
 		fs.StringVar(team, "team", "", "team slug")
@@ -44,6 +44,8 @@ func adminKey(ctx context.Context, c command, args []string, stdout, stderr io.W
 			err = fmt.Errorf("key revoke needs the key's ID (see key list)")
 		case cmd != "revoke" && len(positional) > 0:
 			err = fmt.Errorf("unexpected argument %q", positional[0])
+		default:
+			err = where.check()
 		}
 	}
 	if err != nil {
@@ -59,7 +61,7 @@ func adminKey(ctx context.Context, c command, args []string, stdout, stderr io.W
 			return fail(err)
 		}
 	}
-	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
+	store, err := where.open(ctx, localapi.AsAdmin)
 	if err != nil {
 		return fail(err)
 	}

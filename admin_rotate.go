@@ -21,7 +21,7 @@ import (
 //	store rotate-master-key --generate FILE   write a new key to FILE (0600) and stop
 func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	dataDir := fs.String("data-dir", defaultDataDir, "the server's data directory")
+	where := storeFlags(fs)
 	generate := fs.String("generate", "", "only write a new random master key to this new file (mode 0600), for "+localapi.MasterKeyEnv+"; the store is not touched")
 	c.setUsage(fs, "With master.key (one server): a new key is made and master.key holds it alone when done.\n"+
 		"With "+localapi.MasterKeyEnv+" (several instances): give every instance the ring NEW,CURRENT\n"+
@@ -30,6 +30,9 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 	positional, err := parseArgs(fs, args, true)
 	if err == nil && len(positional) > 0 {
 		err = fmt.Errorf("unexpected argument %q", positional[0])
+	}
+	if err == nil {
+		err = where.check()
 	}
 	if err != nil {
 		return usageFailed(fs, err, stdout, stderr)
@@ -48,7 +51,7 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 			localapi.MasterKeyEnv, *generate)
 		return 0
 	}
-	store, err := localapi.Open(*dataDir, localapi.AsAdmin)
+	store, err := where.open(ctx, localapi.AsAdmin)
 	if err != nil {
 		return fail(err)
 	}
@@ -63,7 +66,7 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 		fmt.Fprintf(stdout, "The store is sealed under the first key of %s; every instance seals under it from its next write. "+
 			"Now drop the old key from %[1]s on every instance and restart them one by one. "+
 			"Backups made before now need the old key: keep it with them.\n", localapi.MasterKeyEnv)
-		if keyFile := filepath.Join(*dataDir, localapi.MasterKeyFile); fileExists(keyFile) {
+		if keyFile := filepath.Join(where.DataDir, localapi.MasterKeyFile); fileExists(keyFile) {
 			fmt.Fprintf(stderr, "warning: %s is not used while %s is set, and it does not hold the new key: "+
 				"without the variable the store no longer opens with it; remove it, or replace it with the new key\n", keyFile, localapi.MasterKeyEnv)
 		}

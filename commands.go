@@ -33,7 +33,7 @@ func commands() []command {
 		{"key revoke", "ID [flags]", "revoke an API key at once: every request with it is refused from then on", adminKey},
 		{"member add", "--team SLUG --role ROLE --user NAME [flags]", "give a user a role in a team, or change it", admin},
 		{"audit", "[--team SLUG] [--since 7d|RFC3339] [--secret NAME] [--json] [flags]", "show the audit trail, newest first: who changed what, when, from where (never a value or a key)", auditCmd},
-		{"store check", "[flags]", "SQLite integrity check, and every value opens with the master key", admin},
+		{"store check", "[flags]", "the storage's integrity check (SQLite's, or PostgreSQL's schema and tables), and every value opens with the master key", admin},
 		{"store backup", "FILE [flags]", "write a consistent copy of the store to FILE (new, 0600) while the server runs; the master key is not in it", storeBackupCmd},
 		{"store rotate-master-key", "[--generate FILE] [flags]", "reseal every value under a new master key in one transaction, beside running servers", storeRotateCmd},
 		{"run", "[--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]", "start COMMAND with the team's secrets as PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)", runCmd},

@@ -23,9 +23,12 @@ const (
 
 // config is the server's configuration: flags with environment fallbacks.
 type config struct {
-	Addr          string
-	APIURL        string
-	DataDir       string
+	Addr    string
+	APIURL  string
+	DataDir string
+	// DatabaseURL is the local API's PostgreSQL database; empty: SQLite in
+	// DataDir.
+	DatabaseURL   string
 	TLSCert       string
 	TLSKey        string
 	SecureCookies bool
@@ -64,6 +67,7 @@ var flagEnv = map[string]string{
 	"addr":                 "TEAMSECRETS_ADDR",
 	"api-url":              "TEAMSECRETS_API_URL",
 	"data-dir":             "TEAMSECRETS_DATA_DIR",
+	"database-url":         "TEAMSECRETS_DATABASE_URL",
 	"tls-cert":             "TEAMSECRETS_TLS_CERT",
 	"tls-key":              "TEAMSECRETS_TLS_KEY",
 	"secure-cookies":       "TEAMSECRETS_SECURE_COOKIES",
@@ -170,6 +174,7 @@ func newServerFlags(c command, cfg *config) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "where the server listens")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "local API store, master key and session keys")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "local API: keep the store in this PostgreSQL database (postgres://USER@HOST/DB), which several instances may share, instead of SQLite in --data-dir")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "serve HTTPS with this certificate file")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
 	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
@@ -214,6 +219,13 @@ func parseConfig(c command, args []string) (config, *flag.FlagSet, error) {
 	}
 	if err == nil && (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 		err = fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if err == nil && cfg.DatabaseURL != "" {
+		if cfg.APIURL != "" {
+			err = fmt.Errorf("--database-url is the local API's store, and --api-url replaces the local API: use one of them")
+		} else {
+			err = checkDatabaseURL(cfg.DatabaseURL)
+		}
 	}
 	return cfg, fs, err
 }

@@ -114,9 +114,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 				return err
 			}
 		}
-		store, err := openStore(cfg.DataDir) // holds the data directory's lock until closed
+		// SQLite: holds the data directory's lock until closed.
+		where := storeLocation{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL}
+		store, err := where.open(ctx, localapi.AsServer)
 		if err != nil {
 			return err
+		}
+		if cfg.DatabaseURL != "" {
+			slog.Info("store: PostgreSQL", "database", localapi.RedactDatabaseURL(cfg.DatabaseURL))
 		}
 		defer store.Close()
 		s.store = store.Wrapped(s.metrics.Store)
@@ -129,7 +134,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 				"It is shown only this once; store it now:\n\n    %s\n\n", key)
 		}
 		if !created {
-			hint = lostKeyHint(cfg.DataDir)
+			hint = lostKeyHint(where)
 		}
 		pruneAudit(ctx, s.store, cfg.AuditRetention)
 	}
@@ -234,13 +239,23 @@ func listenOn(addr, flag string) (net.Listener, error) {
 
 // lostKeyHint says, on a start that found the store made, how to get an
 // admin key when the one printed on the first start is lost: that start
-// made user admin a TENANT_ADMIN of team default.
-func lostKeyHint(dataDir string) string {
+// made user admin a TENANT_ADMIN of team default. It never shows the
+// database's password.
+func lostKeyHint(where storeLocation) string {
+	dataDir := where.DataDir
 	if abs, err := filepath.Abs(dataDir); err == nil {
 		dataDir = abs
 	}
+	database, note := "", ""
+	if where.DatabaseURL != "" {
+		shown := localapi.RedactDatabaseURL(where.DatabaseURL)
+		database = " --database-url " + shellQuote(shown)
+		if shown != where.DatabaseURL {
+			note = "    (with the database's password for xxxxx, or leave --database-url out with TEAMSECRETS_DATABASE_URL set as for the server)\n"
+		}
+	}
 	return "Lost the API key printed on the first start? Make a new one (printed once) with:\n" +
-		"    teamsecrets key create --team default --role TENANT_ADMIN --user admin --data-dir " + shellQuote(dataDir) + "\n"
+		"    teamsecrets key create --team default --role TENANT_ADMIN --user admin" + database + " --data-dir " + shellQuote(dataDir) + "\n" + note
 }
 
 // shellQuote quotes s for a POSIX shell when it holds more than letters,

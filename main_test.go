@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"teamsecrets/handlers/uitest"
+	"teamsecrets/localapi/store/pgtest"
 )
 
 // The test binary doubles as the real server: with TEAMSECRETS_CHILD set it
@@ -29,7 +30,7 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // childAdminKey is the bootstrap key of child servers: a chosen key must

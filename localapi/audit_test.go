@@ -74,6 +74,13 @@ func described(p auditedPage) []string {
 // rawAudit is every column of every event, straight from the database.
 func rawAudit(t *testing.T, env *apitest.Env) string {
 	t.Helper()
+	if env.DatabaseURL != "" {
+		rows, err := localapi.RowsForTest(t.Context(), env.Store, "audit_event")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(bytes.Join(rows, []byte("\n")))
+	}
 	db, err := sql.Open("sqlite", filepath.Join(env.DataDir, localapi.DBFile)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +110,11 @@ func rawAudit(t *testing.T, env *apitest.Env) string {
 // Every action leaves its event, with who did it; a request's events share
 // its id; no event holds a value or a key.
 func TestAuditRecordsEachActionWithItsActorAndNeverAValueOrKey(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testAuditRecordsEachActionWithItsActorAndNeverAValueOrKey)
+}
+
+func testAuditRecordsEachActionWithItsActorAndNeverAValueOrKey(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	env.Member(t, "default", localapi.RoleUser, "alice")
 	alice := env.Key(t, "default", localapi.RoleUser, "alice")
 	const canary = "CANARY-value-7f3a9c"
@@ -191,7 +202,11 @@ func TestAuditRecordsEachActionWithItsActorAndNeverAValueOrKey(t *testing.T) {
 // A TENANT_ADMIN sees the whole trail; other roles see secret events only,
 // without addresses; a team sees only its own.
 func TestAuditEventsVisibilityByRoleAndTeam(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testAuditEventsVisibilityByRoleAndTeam)
+}
+
+func testAuditEventsVisibilityByRoleAndTeam(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	env.Member(t, "default", localapi.RoleUser, "alice")
 	alice := env.Key(t, "default", localapi.RoleUser, "alice")
 	reader := env.Key(t, "default", localapi.RoleReadOnlyUser, "")
@@ -237,7 +252,11 @@ func TestAuditEventsVisibilityByRoleAndTeam(t *testing.T) {
 // A client's X-Request-ID is kept (when it is a plain token) and returned;
 // otherwise the API makes one.
 func TestAuditKeepsAClientsRequestID(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testAuditKeepsAClientsRequestID)
+}
+
+func testAuditKeepsAClientsRequestID(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	post := func(id string) string {
 		body, _ := json.Marshal(map[string]any{"query": docSet, "variables": map[string]any{"name": "A", "value": "v"}})
 		req, _ := http.NewRequest(http.MethodPost, env.URL, bytes.NewReader(body))
@@ -265,7 +284,11 @@ func TestAuditKeepsAClientsRequestID(t *testing.T) {
 
 // A flood of wrong keys from one address is recorded once a minute.
 func TestAuditRecordsRefusedAuthenticationsBounded(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testAuditRecordsRefusedAuthenticationsBounded)
+}
+
+func testAuditRecordsRefusedAuthenticationsBounded(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	for range 5 {
 		env.Do(t, "tsk_wrong", "", `{ secret_names }`, nil)
 	}

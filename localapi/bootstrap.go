@@ -2,6 +2,7 @@ package localapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -14,7 +15,9 @@ const BootstrapKeyEnv = "TEAMSECRETS_BOOTSTRAP_KEY"
 
 // Bootstrap gives an empty store a first team ("default"), an admin user and
 // a TENANT_ADMIN key. It returns the key (given or generated) and whether it
-// did anything; on a store that already has teams it does nothing.
+// did anything; on a store that already has teams it does nothing. Of
+// several instances bootstrapping one empty database at once, one makes the
+// team and key; the others find the team made and do nothing.
 func Bootstrap(ctx context.Context, s *Store, givenKey string) (key string, created bool, err error) {
 	if givenKey != "" {
 		if err := CheckChosenKey(givenKey); err != nil {
@@ -26,6 +29,9 @@ func Bootstrap(ctx context.Context, s *Store, givenKey string) (key string, crea
 		return "", false, err
 	}
 	t, err := s.CreateTenant(ctx, "default", "Default team")
+	if errors.Is(err, store.ErrExists) {
+		return "", false, nil // another instance bootstraps it
+	}
 	if err != nil {
 		return "", false, err
 	}

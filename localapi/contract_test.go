@@ -45,7 +45,11 @@ func mustOK(t *testing.T, r apitest.Response) {
 }
 
 func TestEveryDesignDocumentWorksAsWritten(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testEveryDesignDocumentWorksAsWritten)
+}
+
+func testEveryDesignDocumentWorksAsWritten(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	key := env.AdminKey
 
 	// Inline literal form.
@@ -157,7 +161,11 @@ func TestEveryDesignDocumentWorksAsWritten(t *testing.T) {
 
 // The Prefect 1.x Python client sends variables as a JSON-encoded string.
 func TestVariablesAsJSONStringLikeThePythonClient(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testVariablesAsJSONStringLikeThePythonClient)
+}
+
+func testVariablesAsJSONStringLikeThePythonClient(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	body := `{"query": "mutation SetSecret($name: String!, $value: JSON!) { set_secret(input: { name: $name, value: $value }) { success } }",
 		"variables": "{\"name\": \"PY\", \"value\": {\"a\": 1}}"}`
 	mustOK(t, env.Post(t, env.AdminKey, "", []byte(body)))
@@ -169,8 +177,10 @@ func TestVariablesAsJSONStringLikeThePythonClient(t *testing.T) {
 	}
 }
 
-func TestAuthErrors(t *testing.T) {
-	env := apitest.Start(t)
+func TestAuthErrors(t *testing.T) { apitest.EachBackend(t, testAuthErrors) }
+
+func testAuthErrors(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	otherID := env.Team(t, "other")
 	readOnly := env.Key(t, "default", localapi.RoleReadOnlyUser, "")
 	user := env.Key(t, "default", localapi.RoleUser, "")
@@ -213,8 +223,10 @@ func TestAuthErrors(t *testing.T) {
 	mustOK(t, env.Do(t, "", "", `query { api { backend version } }`, nil))
 }
 
-func TestInputLimits(t *testing.T) {
-	env := apitest.Start(t)
+func TestInputLimits(t *testing.T) { apitest.EachBackend(t, testInputLimits) }
+
+func testInputLimits(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	big := strings.Repeat("x", localapi.MaxValueBytes)
 	tests := []struct {
 		name  string
@@ -272,7 +284,11 @@ func TestInputLimits(t *testing.T) {
 // Names created elsewhere (Prefect Cloud allows any name) can be rotated and
 // deleted even though new names must follow the rules.
 func TestExistingNamesOfAnyShapeCanBeRotatedAndDeleted(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testExistingNamesOfAnyShapeCanBeRotatedAndDeleted)
+}
+
+func testExistingNamesOfAnyShapeCanBeRotatedAndDeleted(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	team, _ := env.Store.TenantBySlug(t.Context(), "default")
 	odd := "legacy/name with %2F?#"
 	if err := env.Store.PutSecret(t.Context(), team.ID, odd, json.RawMessage(`"old"`)); err != nil {
@@ -289,7 +305,11 @@ func TestExistingNamesOfAnyShapeCanBeRotatedAndDeleted(t *testing.T) {
 // The plain secret_names query has a fast path; its answers must be the very
 // bytes graphql-go gives for the same request.
 func TestPlainSecretNamesAnswerMatchesGraphQL(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testPlainSecretNamesAnswerMatchesGraphQL)
+}
+
+func testPlainSecretNamesAnswerMatchesGraphQL(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	otherID := env.Team(t, "other")
 	defaultTeam, _ := env.Store.TenantBySlug(t.Context(), "default")
 	for _, n := range []string{"B", "a", "<&>", "ünï", `q"uote`, "back\\slash"} {

@@ -154,7 +154,11 @@ func TestAliasedValuesStayWithinTheResponseBudget(t *testing.T) {
 // Finding: one mutation of 1,150 aliased set_secret, each the same
 // 65,000-character variable, wrote 80 MB.
 func TestAliasedWritesAreRefusedWholeBeforeAnyWrite(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testAliasedWritesAreRefusedWholeBeforeAnyWrite)
+}
+
+func testAliasedWritesAreRefusedWholeBeforeAnyWrite(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	value := strings.Repeat("v", 65000)
 	doc := func(n int) string {
 		return "mutation($v: JSON!){" + repeat(` a%d:set_secret(input:{name:"S%[1]d",value:$v}){success}`, n) + "}"
@@ -177,7 +181,11 @@ func TestAliasedWritesAreRefusedWholeBeforeAnyWrite(t *testing.T) {
 // The legacy Cloud UI deletes in bulk, one aliased delete_secret per
 // secret: 500 (and up to 1,000) in one document work.
 func TestBulkDeleteOfFiveHundredAliasesWorks(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testBulkDeleteOfFiveHundredAliasesWorks)
+}
+
+func testBulkDeleteOfFiveHundredAliasesWorks(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	setNames(t, env, "default", 1000, 20)
 	names := decode[[]string](t, env.Do(t, env.AdminKey, "", docSecretNames, nil).Data["secret_names"])
 	for _, batch := range [][]string{names[:500], names[500:]} {
@@ -199,7 +207,11 @@ func TestBulkDeleteOfFiveHundredAliasesWorks(t *testing.T) {
 }
 
 func TestTeamSecretCapRefusesNewNamesOnly(t *testing.T) {
-	env := apitest.Start(t, localapi.WithLimits(localapi.Limits{MaxSecrets: 3}))
+	apitest.EachBackend(t, testTeamSecretCapRefusesNewNamesOnly)
+}
+
+func testTeamSecretCapRefusesNewNamesOnly(t *testing.T, b apitest.Backend) {
+	env := b.Start(t, localapi.WithLimits(localapi.Limits{MaxSecrets: 3}))
 	for i := range 3 {
 		mustOK(t, env.Do(t, env.AdminKey, "", docSetSecret, map[string]any{"name": fmt.Sprintf("S%d", i), "value": "v"}))
 	}
@@ -305,7 +317,11 @@ func TestDocumentsStopAtTheDeadlineAndWhenTheClientLeaves(t *testing.T) {
 // A mutation that runs out of time reports, field by field, which writes
 // happened: nothing is claimed that did not happen, nothing hidden that did.
 func TestMutationPastTheDeadlineReportsEachWrite(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testMutationPastTheDeadlineReportsEachWrite)
+}
+
+func testMutationPastTheDeadlineReportsEachWrite(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	srv, err := localapi.NewServer(apitest.Schema(t), env.Store, "test", localapi.WithLimits(localapi.Limits{Timeout: 20 * time.Millisecond}))
 	if err != nil {
 		t.Fatal(err)

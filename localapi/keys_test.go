@@ -78,7 +78,11 @@ func revoke(t *testing.T, env *apitest.Env, key, id string) bool {
 }
 
 func TestAPIKeyDocumentsWorkAsWritten(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testAPIKeyDocumentsWorkAsWritten)
+}
+
+func testAPIKeyDocumentsWorkAsWritten(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	userID, tenantID := authInfo(t, env, env.AdminKey)
 	if userID == "" || tenantID == "" {
 		t.Fatalf("auth_info user_id %q tenant_id %q", userID, tenantID)
@@ -133,8 +137,12 @@ func (c *clock) add(d time.Duration) {
 }
 
 func TestExpiredKeyIsRefusedOnItsNextCall(t *testing.T) {
+	apitest.EachBackend(t, testExpiredKeyIsRefusedOnItsNextCall)
+}
+
+func testExpiredKeyIsRefusedOnItsNextCall(t *testing.T, b apitest.Backend) {
 	clk := &clock{t: time.Now()}
-	env := apitest.Start(t, localapi.WithClock(clk.now))
+	env := b.Start(t, localapi.WithClock(clk.now))
 	userID, _ := authInfo(t, env, env.AdminKey)
 
 	past := clk.now().Add(-time.Minute).Format(time.RFC3339)
@@ -166,7 +174,11 @@ func TestExpiredKeyIsRefusedOnItsNextCall(t *testing.T) {
 }
 
 func TestKeysVisibleAndRevocableByOwnerAndTeamAdmin(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testKeysVisibleAndRevocableByOwnerAndTeamAdmin)
+}
+
+func testKeysVisibleAndRevocableByOwnerAndTeamAdmin(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	env.Member(t, "default", localapi.RoleUser, "bob")
 	bob := env.Key(t, "default", localapi.RoleUser, "bob")
 	adminID, tenantID := authInfo(t, env, env.AdminKey)
@@ -225,7 +237,11 @@ func TestKeysVisibleAndRevocableByOwnerAndTeamAdmin(t *testing.T) {
 }
 
 func TestNewKeyIsNeverStrongerThanTheKeyThatMadeIt(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testNewKeyIsNeverStrongerThanTheKeyThatMadeIt)
+}
+
+func testNewKeyIsNeverStrongerThanTheKeyThatMadeIt(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	readOnly := env.Key(t, "default", localapi.RoleReadOnlyUser, "admin") // the admin user's read-only key
 	userID, _ := authInfo(t, env, readOnly)
 	c := createKey(t, env, readOnly, map[string]any{"name": "from a read-only key", "user_id": userID})
@@ -255,8 +271,12 @@ func TestNewKeyIsNeverStrongerThanTheKeyThatMadeIt(t *testing.T) {
 }
 
 func TestLastUsedIsRecordedAtMostHourly(t *testing.T) {
+	apitest.EachBackend(t, testLastUsedIsRecordedAtMostHourly)
+}
+
+func testLastUsedIsRecordedAtMostHourly(t *testing.T, b apitest.Backend) {
 	clk := &clock{t: time.Now()}
-	env := apitest.Start(t, localapi.WithClock(clk.now))
+	env := b.Start(t, localapi.WithClock(clk.now))
 	userID, _ := authInfo(t, env, env.AdminKey)
 	c := createKey(t, env, env.AdminKey, map[string]any{"name": "ci", "user_id": userID})
 	lastUsed := func() string {

@@ -32,7 +32,11 @@ func slowVariant(doc string) string {
 // be the very bytes graphql-go gives for the same request, for every page,
 // search and order, and whatever the error.
 func TestListPageAnswerMatchesGraphQL(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testListPageAnswerMatchesGraphQL)
+}
+
+func testListPageAnswerMatchesGraphQL(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	otherID := env.Team(t, "other")
 	emptyTeamKey := env.Key(t, "other", localapi.RoleTenantAdmin, "")
 	env.Member(t, "default", localapi.RoleUser, "alice")
@@ -147,8 +151,10 @@ func TestListPageAnswerMatchesGraphQL(t *testing.T) {
 
 // A response over the budget is refused whole, on the fast path as on
 // graphql-go's.
-func TestListPageResponseBudget(t *testing.T) {
-	env := apitest.Start(t, localapi.WithLimits(localapi.Limits{MaxResponseBytes: 500}))
+func TestListPageResponseBudget(t *testing.T) { apitest.EachBackend(t, testListPageResponseBudget) }
+
+func testListPageResponseBudget(t *testing.T, b apitest.Backend) {
+	env := b.Start(t, localapi.WithLimits(localapi.Limits{MaxResponseBytes: 500}))
 	for _, name := range []string{"A", "B", "C", "D", "E"} {
 		mustOK(t, env.Do(t, env.AdminKey, "", docSet, map[string]any{"name": name, "value": "v"}))
 	}

@@ -33,6 +33,8 @@ type masterKey struct {
 	keys   [][]byte // in the source's order
 	source string   // MasterKeyEnv, the file's path, or what gave it
 	file   string   // the file's path, when the ring came from one
+	// created: the file was made by this open (a new store's key).
+	created bool
 }
 
 // LoadMasterKey returns the master key from the environment (base64) or
@@ -44,7 +46,7 @@ func LoadMasterKey(dataDir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	mk, err := loadMasterKey(dataDir, !holds)
+	mk, err := loadMasterKey(dataDir, !holds, dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -54,8 +56,9 @@ func LoadMasterKey(dataDir string) ([]byte, error) {
 // loadMasterKey reads TEAMSECRETS_MASTER_KEY, else dataDir/master.key. When
 // neither is there, it makes a new key file if mayCreate (a new store), and
 // otherwise refuses: without its key a store's values cannot be read, and a
-// new key would only seal new values under the wrong one.
-func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
+// new key would only seal new values under the wrong one. where names the
+// store in that refusal.
+func loadMasterKey(dataDir string, mayCreate bool, where string) (masterKey, error) {
 	if v := strings.TrimSpace(os.Getenv(MasterKeyEnv)); v != "" {
 		keys, err := parseKeyRing(strings.Split(v, ","))
 		if err != nil {
@@ -70,7 +73,10 @@ func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 		return mk, err
 	}
 	if !mayCreate {
-		return masterKey{}, masterKeyMissing(dataDir)
+		return masterKey{}, masterKeyMissing(where, dataDir)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return masterKey{}, fmt.Errorf("create data dir: %w", err)
 	}
 	key := newMasterKey()
 	err = keyfile.Create(path, base64.StdEncoding.EncodeToString(key))
@@ -80,7 +86,7 @@ func loadMasterKey(dataDir string, mayCreate bool) (masterKey, error) {
 	if err != nil {
 		return masterKey{}, fmt.Errorf("create %s: %w", path, err)
 	}
-	return masterKey{keys: [][]byte{key}, source: path, file: path}, nil
+	return masterKey{keys: [][]byte{key}, source: path, file: path, created: true}, nil
 }
 
 func readMasterKeyFile(path string) (masterKey, error) {

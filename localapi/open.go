@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -71,7 +72,7 @@ func refuseOpen(kind error, format string, args ...any) error {
 //   - for AsAdmin, a directory without a store (ErrNoStore).
 func Open(dataDir string, mode Mode) (*Store, error) {
 	return open(dataDir, mode, func(isNew bool) (masterKey, error) {
-		return loadMasterKey(dataDir, isNew && mode == AsServer)
+		return loadMasterKey(dataDir, isNew && mode == AsServer, dataDir)
 	})
 }
 
@@ -110,7 +111,7 @@ func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)
 	if err != nil {
 		return nil, err
 	}
-	s, err := newStore(context.Background(), b, dataDir, loadKey)
+	s, err := newStore(context.Background(), b, dataDir, false, loadKey)
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -122,9 +123,10 @@ func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)
 // the store's: a key of the source's ring opens the stored key check, or,
 // on a store that has none yet (new, or made before there was one), the
 // ring's first key opens every value, and a check is then stored. where
-// names the store in messages. The vault reads the key source again with
+// names the store in messages; shared says several instances may serve it
+// (each needs the same key). The vault reads the key source again with
 // loadKey(false) when the store's key changes (keyring.go).
-func newStore(ctx context.Context, b store.Backend, where string, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
+func newStore(ctx context.Context, b store.Backend, where string, shared bool, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
 	check, err := b.KeyCheck(ctx)
 	hasCheck := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -152,7 +154,7 @@ func newStore(ctx context.Context, b store.Backend, where string, loadKey func(i
 			return nil, err
 		}
 		if bad > 0 {
-			return nil, wrongKey(mk, where, fmt.Sprintf("%d of its %d values do not open with it", bad, total))
+			return nil, wrongKey(mk, where, shared, fmt.Sprintf("%d of its %d values do not open with it", bad, total))
 		}
 		sealed, err := ring[0].sealCheck()
 		if err != nil {
@@ -168,19 +170,26 @@ func newStore(ctx context.Context, b store.Backend, where string, loadKey func(i
 		}
 	}
 	st := stateFor(mk, ring, check)
-	if st == nil && mk.file != "" {
+	if st == nil && mk.file != "" && !mk.created {
 		// A rotation may have rewritten the file between the two reads.
 		st, _ = kr.reload(ctx)
 	}
 	if st == nil {
-		return nil, wrongKey(mk, where, "it does not open the store's key check")
+		if mk.created {
+			// This open made the key for a store it took to be new, and
+			// another process gave the store its key first: nothing was
+			// sealed with this one, and keeping it would only fail the next
+			// start the same way.
+			os.Remove(mk.file)
+		}
+		return nil, wrongKey(mk, where, shared, "it does not open the store's key check")
 	}
 	kr.state.Store(st)
 	return &Store{backend: b, vault: v}, nil
 }
 
 // wrongKey says which key was used and what to do.
-func wrongKey(mk masterKey, where, why string) error {
+func wrongKey(mk masterKey, where string, shared bool, why string) error {
 	do := fmt.Sprintf("restore %s from your backup, or set %s to the store's key", MasterKeyFile, MasterKeyEnv)
 	if mk.source == MasterKeyEnv {
 		do = fmt.Sprintf("set %s to the store's key, or unset it to use %s (restore that from your backup if it is gone)",
@@ -191,13 +200,28 @@ func wrongKey(mk masterKey, where, why string) error {
 		what = fmt.Sprintf("none of the %d master keys from %s is the key of the store in %s (%s)",
 			len(mk.keys), mk.source, where, strings.Replace(why, "it does not open", "none opens", 1))
 	}
+	if shared {
+		do += "; every instance serving the store needs its key"
+		if mk.created {
+			do += fmt.Sprintf(" (the %s just made here was removed)", MasterKeyFile)
+		}
+	}
 	return refuseOpen(ErrWrongMasterKey, "%s: %s. No value was served or written", what, do)
 }
 
-func masterKeyMissing(dataDir string) error {
+// masterKeyMissing refuses a store (in where: the data directory or the
+// database) whose key is in neither dataDir nor the environment.
+func masterKeyMissing(where, dataDir string) error {
+	if where == dataDir {
+		return refuseOpen(ErrMasterKeyMissing,
+			"the store in %s exists, but its master key is missing: no %s there and %s is not set. "+
+				"Without it no value can be read, so no new key is made: restore %[2]s from your backup into %[1]s, "+
+				"or set %[3]s to the store's key",
+			dataDir, MasterKeyFile, MasterKeyEnv)
+	}
 	return refuseOpen(ErrMasterKeyMissing,
-		"the store in %s exists, but its master key is missing: no %s there and %s is not set. "+
-			"Without it no value can be read, so no new key is made: restore %[2]s from your backup into %[1]s, "+
-			"or set %[3]s to the store's key",
-		dataDir, MasterKeyFile, MasterKeyEnv)
+		"the store in %s exists, but its master key is missing: no %s in %s and %s is not set. "+
+			"Without it no value can be read, so no new key is made: set %[4]s to the store's key "+
+			"(the same on every instance), or restore %[2]s from your backup into %[3]s",
+		where, MasterKeyFile, dataDir, MasterKeyEnv)
 }

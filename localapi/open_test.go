@@ -171,8 +171,9 @@ func TestAdminOpenRefusesADirectoryWithoutAStore(t *testing.T) {
 	}
 }
 
-// legacy turns the store in dir into one made before the key check: the
-// schema of the first version, no check row.
+// legacy turns the store in dir into one made before the key check, as
+// the code of then left it: the schema of the first version, no check
+// row, the version in PRAGMA user_version (no goose record).
 func legacy(t *testing.T, dir string) {
 	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(dir, localapi.DBFile))
@@ -190,6 +191,7 @@ func legacy(t *testing.T, dir string) {
 		`ALTER TABLE secret DROP COLUMN created_at`, `ALTER TABLE secret DROP COLUMN updated_by`,
 		// Migration 5: the audit trail.
 		`DROP TABLE audit_event`,
+		`DROP TABLE goose_db_version`,
 		`PRAGMA user_version = 1`} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
@@ -275,7 +277,11 @@ func TestStoreCheckOpensEveryValueAndNamesOnlyTheUnreadable(t *testing.T) {
 }
 
 func TestCreatingATeamThatExistsSaysSo(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testCreatingATeamThatExistsSaysSo)
+}
+
+func testCreatingATeamThatExistsSaysSo(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	_, err := env.Store.CreateTenant(t.Context(), "default", "Again")
 	if !errors.Is(err, localapi.ErrExists) || err.Error() != `team "default" already exists` {
 		t.Fatalf("second team default: %v", err)
@@ -285,7 +291,11 @@ func TestCreatingATeamThatExistsSaysSo(t *testing.T) {
 // A full disk answers API_ERROR saying the server's storage is full, logs
 // it (never the value), and changes nothing.
 func TestFullStorageAnswersStorageIsFull(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testFullStorageAnswersStorageIsFull)
+}
+
+func testFullStorageAnswersStorageIsFull(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	logs := captureLogs(t)
 	if err := localapi.LimitStorageForTest(context.Background(), env.Store, 3); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,11 @@ func can(t *testing.T, env *apitest.Env, key, tenant, name string) (write, read 
 // then read values. Each key acts with its own role, and creating a key
 // never changes a membership.
 func TestKeyCreateNeitherDemotesNorPromotesOtherKeys(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testKeyCreateNeitherDemotesNorPromotesOtherKeys)
+}
+
+func testKeyCreateNeitherDemotesNorPromotesOtherKeys(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	alphaID := env.Team(t, "alpha")
 	env.Member(t, "alpha", localapi.RoleUser, "alice")
 	userKey := env.Key(t, "alpha", localapi.RoleUser, "alice")
@@ -108,7 +112,11 @@ func TestKeyCreateNeitherDemotesNorPromotesOtherKeys(t *testing.T) {
 }
 
 func TestKeyCreateRefusesWithoutMembershipOrAboveIt(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testKeyCreateRefusesWithoutMembershipOrAboveIt)
+}
+
+func testKeyCreateRefusesWithoutMembershipOrAboveIt(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	env.Team(t, "alpha")
 	env.Team(t, "beta")
 	ctx := t.Context()
@@ -152,7 +160,11 @@ func TestKeyCreateRefusesWithoutMembershipOrAboveIt(t *testing.T) {
 // what the user's keys may do at once, and a promotion never lifts a key
 // above its own role.
 func TestMemberAddDemotionCapsExistingKeys(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testMemberAddDemotionCapsExistingKeys)
+}
+
+func testMemberAddDemotionCapsExistingKeys(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	env.Team(t, "alpha")
 	env.Member(t, "alpha", localapi.RoleUser, "alice")
 	key := env.Key(t, "alpha", localapi.RoleUser, "alice")
@@ -183,7 +195,11 @@ func TestMemberAddDemotionCapsExistingKeys(t *testing.T) {
 // A user key acting in another team (X-PREFECT-TENANT-ID) gets the lesser of
 // its own role and the user's membership there.
 func TestUserKeyInEachTeamActsWithTheLesserRole(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testUserKeyInEachTeamActsWithTheLesserRole)
+}
+
+func testUserKeyInEachTeamActsWithTheLesserRole(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	teams := map[string]string{}
 	for _, slug := range []string{"alpha", "beta", "gamma", "delta"} {
 		teams[slug] = env.Team(t, slug)

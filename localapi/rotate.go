@@ -173,7 +173,7 @@ func (s *Store) currentKey(ctx context.Context, mk masterKey) (*keyState, int, e
 			return &keyState{seal: sl, ring: ring, epoch: store.KeyEpoch(check), source: mk.source}, i, nil
 		}
 	}
-	return nil, 0, wrongKey(mk, "this data directory", "it does not open the store's key check")
+	return nil, 0, wrongKey(mk, "this store", false, "it does not open the store's key check")
 }
 
 // reseal moves every value from from's key to to in one transaction, and

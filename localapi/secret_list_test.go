@@ -45,7 +45,11 @@ const docSet = `mutation($name: String!, $value: JSON!) { set_secret(input: {nam
 // The list extension records who wrote each value and when, and pages,
 // orders, searches and counts on the server.
 func TestSecretListRecordsWhoAndWhenAndPages(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testSecretListRecordsWhoAndWhenAndPages)
+}
+
+func testSecretListRecordsWhoAndWhenAndPages(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	env.Member(t, "default", localapi.RoleUser, "alice")
 	alice := env.Key(t, "default", localapi.RoleUser, "alice")
 	reader := env.Key(t, "default", localapi.RoleReadOnlyUser, "")
@@ -115,7 +119,11 @@ func TestSecretListRecordsWhoAndWhenAndPages(t *testing.T) {
 }
 
 func TestSecretListRefusesUnboundedOrUnknown(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testSecretListRefusesUnboundedOrUnknown)
+}
+
+func testSecretListRefusesUnboundedOrUnknown(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	for _, tc := range []struct {
 		name string
 		vars map[string]any
@@ -137,13 +145,13 @@ func TestSecretListRefusesUnboundedOrUnknown(t *testing.T) {
 		t.Fatalf("without a key: %+v", r.Errors)
 	}
 	// Each alias counts as a team-wide list.
-	var b strings.Builder
-	b.WriteString("{")
+	var doc strings.Builder
+	doc.WriteString("{")
 	for i := range 11 {
-		fmt.Fprintf(&b, " a%d: secret_list(limit: 100) { total_count }", i)
+		fmt.Fprintf(&doc, " a%d: secret_list(limit: 100) { total_count }", i)
 	}
-	b.WriteString("}")
-	if r := env.Do(t, env.AdminKey, "", b.String(), nil); r.Code() != localapi.CodeBadUserInput || !strings.Contains(r.Errors[0].Message, "team-wide lists") {
+	doc.WriteString("}")
+	if r := env.Do(t, env.AdminKey, "", doc.String(), nil); r.Code() != localapi.CodeBadUserInput || !strings.Contains(r.Errors[0].Message, "team-wide lists") {
 		t.Fatalf("eleven aliases: %+v", r.Errors)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,10 +14,15 @@ import (
 
 	"teamsecrets/localapi"
 	"teamsecrets/localapi/apitest"
+	"teamsecrets/localapi/store/pgtest"
 )
 
 func TestValuesAreEncryptedAtRestAndTeamsStaySeparate(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testValuesAreEncryptedAtRestAndTeamsStaySeparate)
+}
+
+func testValuesAreEncryptedAtRestAndTeamsStaySeparate(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	otherID := env.Team(t, "other")
 	otherKey := env.Key(t, "other", localapi.RoleTenantAdmin, "")
 	canaryA := "CANARY-default-7f3a9c1e5b"
@@ -37,6 +43,10 @@ func TestValuesAreEncryptedAtRestAndTeamsStaySeparate(t *testing.T) {
 	r := env.Do(t, env.AdminKey, "", docSecretValue, map[string]any{"name": "SHARED"})
 	mustOK(t, r)
 
+	if env.DatabaseURL != "" {
+		scanPostgres(t, env, canaryA, canaryB)
+		return
+	}
 	files, _ := filepath.Glob(filepath.Join(env.DataDir, localapi.DBFile+"*"))
 	var sawWAL bool
 	for _, f := range files {
@@ -68,6 +78,55 @@ func TestValuesAreEncryptedAtRestAndTeamsStaySeparate(t *testing.T) {
 	}
 }
 
+// scanPostgres looks for the canaries and the admin key in every row of
+// every table, as stored, and in the cluster's write-ahead log (where
+// every write goes first), which must hold the secrets' names: the scan
+// sees what was written.
+func scanPostgres(t *testing.T, env *apitest.Env, canaries ...string) {
+	t.Helper()
+	for _, table := range []string{"tenant", "users", "membership", "api_key", "secret", "meta", "audit_event"} {
+		rows, err := localapi.RowsForTest(t.Context(), env.Store, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			for _, c := range append(canaries, env.AdminKey) {
+				if bytes.Contains(row, []byte(c)) {
+					t.Errorf("table %s holds %q in plaintext", table, c)
+				}
+			}
+		}
+	}
+	dir := pgtest.WALDir(t)
+	if dir == "" {
+		t.Log("the test server's write-ahead log is not here to scan")
+		return
+	}
+	var sawName bool
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sawName = sawName || bytes.Contains(b, []byte("SHARED"))
+		for _, c := range append(canaries, env.AdminKey) {
+			if bytes.Contains(b, []byte(c)) {
+				t.Errorf("the write-ahead log %s holds %q in plaintext", filepath.Base(path), c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sawName {
+		t.Fatal("the write-ahead log does not hold the secret's name: the scan saw nothing written")
+	}
+}
+
 func TestMasterKeyFileIsCreatedWithMode0600AndReused(t *testing.T) {
 	t.Setenv(localapi.MasterKeyEnv, "")
 	dir := t.TempDir()
@@ -93,12 +152,16 @@ func TestMasterKeyFileIsCreatedWithMode0600AndReused(t *testing.T) {
 }
 
 func TestWrongMasterKeyCannotReadValues(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testWrongMasterKeyCannotReadValues)
+}
+
+func testWrongMasterKeyCannotReadValues(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	mustOK(t, env.Do(t, env.AdminKey, "", docSetSecret, map[string]any{"name": "A", "value": "v"}))
 	env.Server.Close()
 	env.Store.Close()
 	wrong := bytes.Repeat([]byte{9}, 32)
-	st, err := localapi.OpenStore(env.DataDir, wrong)
+	st, err := env.Reopen(t, wrong)
 	if err == nil {
 		// Opening under the wrong key is refused (see open_test.go); had it
 		// opened, the value must still not decrypt.
@@ -115,7 +178,11 @@ func TestWrongMasterKeyCannotReadValues(t *testing.T) {
 }
 
 func TestConcurrentSetSecretOnOneNameAllSucceed(t *testing.T) {
-	env := apitest.Start(t)
+	apitest.EachBackend(t, testConcurrentSetSecretOnOneNameAllSucceed)
+}
+
+func testConcurrentSetSecretOnOneNameAllSucceed(t *testing.T, b apitest.Backend) {
+	env := b.Start(t)
 	const writers = 32
 	written := make([]string, writers)
 	var wg sync.WaitGroup

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"teamsecrets/localapi"
+	"teamsecrets/localapi/store/pgtest"
 	"teamsecrets/schema"
 )
 
@@ -23,24 +24,72 @@ type Env struct {
 	URL      string // the GraphQL endpoint
 	AdminKey string // TENANT_ADMIN of "default"
 	Store    *localapi.Store
-	DataDir  string
-	Server   *httptest.Server
+	Backend  Backend
+	DataDir  string // SQLite's data directory ("" on PostgreSQL)
+	// DatabaseURL is PostgreSQL's database ("" on SQLite).
+	DatabaseURL string
+	Server      *httptest.Server
 }
 
-// Start runs the local API until the test ends, with opts (limits) if
-// given. Its store is opened as a server's is (it holds its temporary data
-// directory's lock and keeps names in memory).
+// Backend is a store backend the API runs on in tests.
+type Backend struct {
+	Name string
+	// open opens a new, empty store with key as its server does.
+	open func(tb testing.TB, key []byte) (st *localapi.Store, dataDir, databaseURL string)
+}
+
+var (
+	// SQLite: the store in a temporary data directory, opened as a
+	// server's is (it holds the directory's lock and keeps names in
+	// memory).
+	SQLite = Backend{Name: "sqlite", open: func(tb testing.TB, key []byte) (*localapi.Store, string, string) {
+		dir := tb.TempDir()
+		st, err := localapi.OpenStore(dir, key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return st, dir, ""
+	}}
+	// Postgres: the store in a new database of the test binary's
+	// PostgreSQL (package pgtest: skipped without one, unless required),
+	// opened as one of several instances' is.
+	Postgres = Backend{Name: "postgres", open: func(tb testing.TB, key []byte) (*localapi.Store, string, string) {
+		url := pgtest.URL(tb)
+		st, err := localapi.OpenPostgresStore(context.Background(), url, key)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return st, "", url
+	}}
+)
+
+// Backends are the backends the end-to-end tests run on.
+func Backends() []Backend { return []Backend{SQLite, Postgres} }
+
+// EachBackend runs test once on each backend, as subtests named after
+// them. A package using it calls pgtest.Main from its TestMain.
+func EachBackend(t *testing.T, test func(t *testing.T, b Backend)) {
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, b) })
+	}
+}
+
+// Start runs the local API on SQLite until the test ends, with opts
+// (limits) if given.
 func Start(tb testing.TB, opts ...localapi.Option) *Env {
 	tb.Helper()
-	dir := tb.TempDir()
+	return SQLite.Start(tb, opts...)
+}
+
+// Start runs the local API on b until the test ends, with opts (limits)
+// if given.
+func (b Backend) Start(tb testing.TB, opts ...localapi.Option) *Env {
+	tb.Helper()
 	key := make([]byte, 32)
 	for i := range key {
 		key[i] = byte(i + 1)
 	}
-	store, err := localapi.OpenStore(dir, key)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	store, dir, databaseURL := b.open(tb, key)
 	admin, _, err := localapi.Bootstrap(context.Background(), store, "")
 	if err != nil {
 		tb.Fatal(err)
@@ -56,7 +105,17 @@ func Start(tb testing.TB, opts ...localapi.Option) *Env {
 		ts.Close()
 		store.Close()
 	})
-	return &Env{URL: ts.URL + "/graphql", AdminKey: admin, Store: store, DataDir: dir, Server: ts}
+	return &Env{URL: ts.URL + "/graphql", AdminKey: admin, Store: store, Backend: b, DataDir: dir, DatabaseURL: databaseURL, Server: ts}
+}
+
+// Reopen opens the env's store again with another master key, as a
+// server (a second instance, on PostgreSQL) would.
+func (e *Env) Reopen(tb testing.TB, key []byte) (*localapi.Store, error) {
+	tb.Helper()
+	if e.DatabaseURL != "" {
+		return localapi.OpenPostgresStore(context.Background(), e.DatabaseURL, key)
+	}
+	return localapi.OpenStore(e.DataDir, key)
 }
 
 // Key creates an API key for a team and role; with user set it belongs to

@@ -10,7 +10,7 @@
 //     one the store's values were sealed with.
 //   - Rekey moves every value to a new master key in one transaction.
 //
-// A Backend is all of them. Backends live in subpackages (sqlite today);
+// A Backend is all of them. Backends live in subpackages (sqlite, postgres);
 // storetest is the suite every backend must pass. SQL, and anything else
 // dialect-specific (migrations, error codes, locks), stays inside a backend's
 // package.

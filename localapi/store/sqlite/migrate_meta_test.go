@@ -16,7 +16,7 @@ func TestMigrationGivesOldSecretsCreatedAtUpdated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migrations[:2] {
+	for _, m := range legacyMigrations[:2] {
 		if _, err := raw.Exec(m); err != nil {
 			t.Fatal(err)
 		}

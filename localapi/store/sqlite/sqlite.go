@@ -2,8 +2,8 @@
 // data directory, served by one process at a time. Reads go through a pool;
 // writes go through a single connection so they never contend for SQLite's
 // write lock. Every SQL statement of the SQLite dialect lives in this
-// package (migrations.go, and one file per entity); it stores sealed values
-// and key hashes only.
+// package (migrate.go and migrations/*.sql, and one file per entity); it
+// stores sealed values and key hashes only.
 package sqlite
 
 import (
@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -41,10 +42,11 @@ type Options struct {
 
 // DB is the SQLite backend.
 type DB struct {
-	path   string
-	read   *sql.DB
-	write  *sql.DB
-	unlock func()
+	path     string
+	read     *sql.DB
+	write    *sql.DB
+	migrator *goose.Provider // over write
+	unlock   func()
 }
 
 // Holds reports whether dataDir holds a database: the file exists and is
@@ -111,7 +113,7 @@ func open(dataDir string, create bool) (*DB, error) {
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: write}
-	if err := db.migrate(); err != nil {
+	if err := db.migrate(context.Background()); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, dbError(err))
 	}

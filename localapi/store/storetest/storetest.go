@@ -1,6 +1,6 @@
 // Package storetest is the suite every store backend must pass: what the
 // local API relies on, stated once, run against each backend's own tests
-// (the SQLite backend's today: go test ./localapi/store/sqlite).
+// (go test ./localapi/store/sqlite ./localapi/store/postgres).
 package storetest
 
 import (
@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 		{"KeyListExpiryRevokeAndUse", testKeyAdmin},
 		{"SealedValuesComeBackByteForByte", testSealedValues},
 		{"NamesOrderAndTeamIsolation", testNames},
+		{"NameOrderOfMixedCasePunctuationAndNonASCII", testNameOrderMixed},
 		{"PutManyAndEachSealed", testPutManyAndEach},
 		{"SecretMetasPagesSearchAndActor", testSecretMetas},
 		{"NamesReflectEveryWriteUnderConcurrentReads", testNamesUnderConcurrency},
@@ -41,10 +42,13 @@ func Run(t *testing.T, open Open) {
 		{"ResealAllIsAllOrNothing", testResealAllAllOrNothing},
 		{"WritesCheckTheirKeyEpoch", testWritesCheckTheirKeyEpoch},
 		{"ResealUnderConcurrentWrites", testResealUnderConcurrentWrites},
+		{"ConcurrentWritesOfOneThingHappenOnce", testConcurrentWritesOfOneThing},
+		{"EmptyBatchAndTimes", testEmptyPutAndTimes},
 		{"AuditRecordsEveryChangeWithItsActor", testAudit},
 		{"AuditQueriesAndPrune", testAuditQueries},
 		{"Check", testCheck},
 		{"ReadyWhileOpenNotAfterClose", testReady},
+		{"SharedSignOutsAndFailureCounts", testShared},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := open(t)

@@ -1,0 +1,79 @@
+package localapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"teamsecrets/localapi/store/postgres"
+)
+
+// CheckDatabaseURL reports whether raw is a postgres:// or postgresql://
+// URL; its error never holds the URL's password.
+func CheckDatabaseURL(raw string) error { return postgres.CheckURL(raw) }
+
+// RedactDatabaseURL is raw with its password replaced, for messages.
+func RedactDatabaseURL(raw string) string { return postgres.Redact(raw) }
+
+// OpenPostgres opens, as mode says, the store in the PostgreSQL database at
+// databaseURL, which several instances may serve at once: no data-directory
+// lock, no name cache. The master key is TEAMSECRETS_MASTER_KEY's, or
+// dataDir/master.key's (dataDir also keeps the UI's session keys), and the
+// refusals are Open's, for a database:
+//
+//   - a database without a store while dataDir holds master.key: the
+//     store was lost, or this is not its database (ErrDatabaseMissing);
+//   - for AsAdmin, a database without a store (ErrNoStore); only the
+//     server makes one;
+//   - a store whose master key is missing (ErrMasterKeyMissing) or another
+//     (ErrWrongMasterKey).
+//
+// No message holds the URL's password.
+func OpenPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode) (*Store, error) {
+	return openPostgres(ctx, databaseURL, dataDir, mode, func(isNew bool) (masterKey, error) {
+		return loadMasterKey(dataDir, isNew && mode == AsServer, postgres.Redact(databaseURL))
+	})
+}
+
+// OpenPostgresStore opens, as its server, the store in the database at
+// databaseURL (making it if there is none) with a master key given by the
+// caller (tests, tools).
+func OpenPostgresStore(ctx context.Context, databaseURL string, key []byte) (*Store, error) {
+	return openPostgres(ctx, databaseURL, "", AsServer, func(bool) (masterKey, error) {
+		return masterKey{keys: [][]byte{key}, source: "OpenPostgresStore's argument"}, nil
+	})
+}
+
+func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
+	if mode != AsServer && mode != AsAdmin {
+		return nil, fmt.Errorf("open store: unknown mode %d", mode)
+	}
+	where := postgres.Redact(databaseURL)
+	db, err := postgres.Open(ctx, databaseURL, postgres.Options{})
+	if errors.Is(err, postgres.ErrNoStore) {
+		if keyPath := filepath.Join(dataDir, MasterKeyFile); dataDir != "" && fileExists(keyPath) {
+			return nil, refuseOpen(ErrDatabaseMissing,
+				"the database %s holds no Team Secrets store, but the master key %s exists: the store was lost, "+
+					"or this is not its database, and a new one would start without its teams, keys and secrets. "+
+					"Check --database-url (TEAMSECRETS_DATABASE_URL), or restore the database from your backup; "+
+					"to start a new, empty store there instead, move master.key out of %s first",
+				where, keyPath, dataDir)
+		}
+		if mode == AsAdmin {
+			return nil, refuseOpen(ErrNoStore,
+				"the database %s holds no Team Secrets store: check --database-url or TEAMSECRETS_DATABASE_URL. "+
+					"Only the server (`teamsecrets` or `teamsecrets api`) makes a new store", where)
+		}
+		db, err = postgres.Open(ctx, databaseURL, postgres.Options{Create: true})
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := newStore(ctx, db, where, true, loadKey)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
