@@ -122,6 +122,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 		}
 		if cfg.DatabaseURL != "" {
 			slog.Info("store: PostgreSQL", "database", localapi.RedactDatabaseURL(cfg.DatabaseURL))
+			if withUI && strings.TrimSpace(os.Getenv(SessionKeysEnv)) == "" {
+				// Each instance would sign its cookies with its own key.
+				slog.Warn("sessions: "+SessionKeysEnv+" is not set, so this instance signs sessions with the key in its data directory; "+
+					"behind a load balancer, set "+SessionKeysEnv+" alike on every instance, or users are signed out when they reach another one",
+					"data_dir", cfg.DataDir)
+			}
 		}
 		defer store.Close()
 		s.store = store.Wrapped(s.metrics.Store)

@@ -106,8 +106,9 @@ func TestInstancesOnOneDatabaseNeverReadStale(t *testing.T) {
 	parsed, _ := url.Parse(dbURL)
 	password, _ := parsed.User.Password()
 	for _, c := range in {
-		if logs := c.logs(); password == "" || strings.Contains(logs, password) || !strings.Contains(logs, "store: PostgreSQL") {
-			t.Fatalf("an instance's log shows the database password, or not its store: %s", logs)
+		if logs := c.logs(); password == "" || strings.Contains(logs, password) || !strings.Contains(logs, "store: PostgreSQL") ||
+			strings.Contains(logs, "TEAMSECRETS_SESSION_KEYS is not set") {
+			t.Fatalf("an instance's log shows the database password, not its store, or a warning about the session keys it has: %s", logs)
 		}
 	}
 }
@@ -252,4 +253,25 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// An instance on PostgreSQL without shared session keys says so at start:
+// behind a load balancer its users would be signed out at every switch.
+func TestInstanceWithoutSharedSessionKeysWarns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server process on PostgreSQL")
+	}
+	mk := make([]byte, 32)
+	rand.Read(mk)
+	cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0")
+	cmd.Env = []string{"TEAMSECRETS_DATABASE_URL=" + pgtest.URL(t),
+		"TEAMSECRETS_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk), "TEAMSECRETS_SESSION_KEYS="}
+	c := launchChild(t, cmd, t.TempDir())(t)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(c.logs(), "TEAMSECRETS_SESSION_KEYS is not set") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning about session keys: %s", c.logs())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
