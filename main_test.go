@@ -506,3 +506,13 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A password in --api-url is not printed in the start line.
+func TestAPIURLPasswordIsNotPrinted(t *testing.T) {
+	printed, stop := serveInProcess(t, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(),
+		"--api-url", "https://ci:pw-canary-7731@api.example.test/graphql")
+	stop()
+	if strings.Contains(printed, "pw-canary-7731") || !strings.Contains(printed, "https://ci:xxxxx@api.example.test/graphql") {
+		t.Fatalf("start line: %s", printed)
+	}
+}

@@ -254,6 +254,16 @@ func TestMetricsCountWhatTheServerDid(t *testing.T) {
 		t.Fatalf("API after 10 unknown keys: %d %s", r.status, r.body)
 	}
 
+	// Methods no route takes count as unmatched, not under a route.
+	for _, path := range []string{"/teams/default/secrets", "/graphql"} {
+		for _, m := range []string{"PUT", "DELETE", "OPTIONS", "PATCH"} {
+			req, _ := http.NewRequest(m, base+path, nil)
+			if res, err := http.DefaultClient.Do(req); err == nil {
+				res.Body.Close()
+			}
+		}
+	}
+
 	get(t, base+"/metrics") // counted in the next scrape
 	text, fams := scrape(t, base+"/metrics")
 	for _, c := range []struct {
@@ -295,6 +305,16 @@ func TestMetricsCountWhatTheServerDid(t *testing.T) {
 	} {
 		if got, ok := metric(fams, c.name, c.labels...); !ok || got < c.want {
 			t.Errorf("%s%q = %v (found %v), want at least %v", c.name, c.labels, got, ok, c.want)
+		}
+	}
+	for _, m := range []string{"put", "delete", "options", "patch"} {
+		for _, route := range []string{"/teams/:slug/secrets", "/graphql"} {
+			if got, ok := metric(fams, "teamsecrets_http_requests_total", "route", route, "method", m); ok {
+				t.Errorf("%s requests counted under route %s: %v", m, route, got)
+			}
+		}
+		if _, ok := metric(fams, "teamsecrets_http_requests_total", "route", "unmatched", "method", m); !ok {
+			t.Errorf("%s requests not counted as unmatched", m)
 		}
 	}
 	if t.Failed() {

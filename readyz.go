@@ -55,12 +55,14 @@ type readyCheck struct {
 }
 
 // check asks the store (joining a check under way), and returns why it is
-// not ready, or "".
+// not ready, or "". A probe waits for at most readyTimeout (and a little),
+// even when the check under way is stuck where its context cannot reach
+// (a system call on a hung disk).
 func (rc *readyCheck) check() string {
 	if rc.store == nil {
 		return ""
 	}
-	v, _, _ := rc.flight.Do("ready", func() (any, error) {
+	ch := rc.flight.DoChan("ready", func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 		defer cancel()
 		err := rc.store.Ready(ctx)
@@ -77,7 +79,14 @@ func (rc *readyCheck) check() string {
 		rc.log(reason, err)
 		return reason, nil
 	})
-	return v.(string)
+	timer := time.NewTimer(readyTimeout + 100*time.Millisecond)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		return res.Val.(string)
+	case <-timer.C:
+		return "the store did not answer within " + readyTimeout.String()
+	}
 }
 
 // log says when readiness changes (not at every probe: load balancers ask

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"teamsecrets/clientaddr"
 	"teamsecrets/static"
 )
 
@@ -19,11 +20,8 @@ func (a *App) routes() http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.httpError
-	if a.cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
-	} else {
-		e.IPExtractor = echo.ExtractIPDirect()
-	}
+	// One rule with the local API: the last hop the proxy appended.
+	e.IPExtractor = func(r *http.Request) string { return clientaddr.Of(r, a.cfg.TrustProxy) }
 
 	if a.cfg.Metrics != nil {
 		e.Use(a.routeSeen)

@@ -533,3 +533,30 @@ func TestStrictTransportSecurityUnderTLS(t *testing.T) {
 	check(proxied.URL, proxied.NewClient(), true)
 	check(u.URL, u.NewClient(), false)
 }
+
+// Behind a proxy (--trust-proxy) the sign-in limit counts the address the
+// proxy appended last, never hops the client wrote itself, even when the
+// proxy's hop is a private address (a client on the office network).
+func TestSignInLimitBehindAProxyIgnoresClientWrittenHops(t *testing.T) {
+	u := uitest.Start(t, func(cfg *handlers.Config) {
+		cfg.TrustProxy = true
+		cfg.LoginLimit = handlers.LoginLimit{Failures: 3, Window: time.Minute}
+	})
+	token := u.CSRF()
+	try := func(i int) int {
+		req, _ := http.NewRequest(http.MethodPost, u.URL+"/login",
+			strings.NewReader(url.Values{"key": {"tsk_guess"}, "_csrf": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Add("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i)) // the client's own
+		req.Header.Add("X-Forwarded-For", "10.1.1.2")                     // the proxy's line
+		return u.Do(u.Client, req).Status
+	}
+	for i := range 3 {
+		if got := try(i); got != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i+1, got)
+		}
+	}
+	if got := try(99); got != http.StatusTooManyRequests {
+		t.Fatalf("a fourth guess with another client-written hop: %d, want 429", got)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"teamsecrets/localapi/store"
+	"teamsecrets/clientaddr"
 	"teamsecrets/requestid"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) requestInfo(r *http.Request) requestid.Info {
 		}
 		return info
 	}
-	info := requestid.Info{ID: r.Header.Get(requestid.Header), ClientAddr: clientAddr(r, s.trustProxy)}
+	info := requestid.Info{ID: r.Header.Get(requestid.Header), ClientAddr: clientaddr.Of(r, s.trustProxy)}
 	if !requestid.Valid(info.ID) {
 		info.ID = requestid.New()
 	}

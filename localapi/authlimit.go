@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
+	"teamsecrets/clientaddr"
 	"teamsecrets/ratelimit"
 	"teamsecrets/requestid"
 )
@@ -31,24 +30,6 @@ func isInProcess(ctx context.Context) bool {
 	return v
 }
 
-// clientAddr is the address failures are counted under: the connection's
-// peer, or with trustProxy the address the proxy in front appended last to
-// X-Forwarded-For.
-func clientAddr(r *http.Request, trustProxy bool) string {
-	if trustProxy {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			hops := strings.Split(xff[len(xff)-1], ",")
-			if a := strings.TrimSpace(hops[len(hops)-1]); a != "" {
-				return a
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 // authenticate resolves the caller's key now, counting a wrong one against
 // the client's address. It reports false when it has answered the request
@@ -57,7 +38,7 @@ func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *htt
 	if c.key == "" || isInProcess(ctx) {
 		return true
 	}
-	addr := clientAddr(r, s.trustProxy)
+	addr := clientaddr.Of(r, s.trustProxy)
 	attempt, wait := s.authFailures.Begin(ctx, addr)
 	if attempt == nil {
 		if s.metrics != nil {
