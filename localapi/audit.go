@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"teamsecrets/localapi/store"
 	"teamsecrets/clientaddr"
+	"teamsecrets/localapi/store"
 	"teamsecrets/requestid"
 )
 

@@ -30,7 +30,6 @@ func isInProcess(ctx context.Context) bool {
 	return v
 }
 
-
 // authenticate resolves the caller's key now, counting a wrong one against
 // the client's address. It reports false when it has answered the request
 // (429) itself.
