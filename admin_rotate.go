@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -19,13 +20,17 @@ import (
 //	store rotate-master-key                   master.key: a new key is made and kept there;
 //	                                          TEAMSECRETS_MASTER_KEY=NEW,CURRENT: to NEW
 //	store rotate-master-key --generate FILE   write a new key to FILE (0600) and stop
+//	store rotate-master-key --force           with TEAMSECRETS_MASTER_KEY although the data
+//	                                          directory holds a master.key
 func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	where := storeFlags(fs)
 	generate := fs.String("generate", "", "only write a new random master key to this new file (mode 0600), for "+localapi.MasterKeyEnv+"; the store is not touched")
+	force := fs.Bool("force", false, "with "+localapi.MasterKeyEnv+": rotate even though the data directory holds a master.key (which then no longer opens the store)")
 	c.setUsage(fs, "With master.key (one server): a new key is made and master.key holds it alone when done.\n"+
 		"With "+localapi.MasterKeyEnv+" (several instances): give every instance the ring NEW,CURRENT\n"+
 		"first (--generate makes NEW), then run this with that ring; it reseals under NEW.\n"+
+		"Run it as the server's user (or as root: master.key keeps its owner and group).\n"+
 		"README, \"Rotating the master key\", has the steps. No key is ever printed.\n")
 	positional, err := parseArgs(fs, args, true)
 	if err == nil && len(positional) > 0 {
@@ -33,6 +38,13 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 	}
 	if err == nil {
 		err = where.check()
+	}
+	if err == nil && *generate == "" && given(fs, "generate") {
+		// An empty variable (--generate "$FILE") must not rotate the store.
+		err = errors.New("--generate needs the name of a new file to write the key to: nothing was done")
+	}
+	if err == nil && *force && *generate != "" {
+		err = errors.New("--force is for a rotation, not for --generate")
 	}
 	if err != nil {
 		return usageFailed(fs, err, stdout, stderr)
@@ -56,7 +68,7 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 		return fail(err)
 	}
 	defer store.Close()
-	r, err := store.RotateMasterKey(ctx)
+	r, err := store.RotateMasterKeyWith(ctx, localapi.RotateOptions{Force: *force})
 	if err != nil {
 		return fail(err)
 	}
@@ -78,6 +90,14 @@ func storeRotateCmd(ctx context.Context, c command, args []string, stdout, stder
 		fmt.Fprintln(stderr, "warning:", r.Warning)
 	}
 	return 0
+}
+
+// given reports whether the flag name was set on the command line (even to
+// its default).
+func given(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 // fileExists reports whether path exists.

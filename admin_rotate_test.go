@@ -117,7 +117,20 @@ func TestRotateMasterKeyWithAKeyRingFromTheCommandLine(t *testing.T) {
 	if code, out := runIn(dir, "store", "check"); code != 0 {
 		t.Fatalf("store check with the ring: %s", out)
 	}
+	// The data directory's master.key (which a server started without the
+	// variable uses) would open nothing after it: refused, nothing changed.
+	keyPath := filepath.Join(dir, localapi.MasterKeyFile)
 	code, out = runIn(dir, "store", "rotate-master-key")
+	if code != 1 || !strings.Contains(out, keyPath+" exists, which a server started without the variable uses") ||
+		!strings.Contains(out, "--force") || strings.Contains(out, newKey) || strings.Contains(out, oldKey) {
+		t.Fatalf("rotation with the ring beside master.key: %d %s", code, out)
+	}
+	t.Setenv(localapi.MasterKeyEnv, "")
+	if code, out := runIn(dir, "store", "check"); code != 0 {
+		t.Fatalf("store check with master.key after the refusal: %s", out)
+	}
+	t.Setenv(localapi.MasterKeyEnv, newKey+","+oldKey)
+	code, out = runIn(dir, "store", "rotate-master-key", "--force")
 	if code != 0 || !strings.Contains(out, "sealed under the first key of TEAMSECRETS_MASTER_KEY") || strings.Contains(out, newKey) {
 		t.Fatalf("rotation with the ring: %d %s", code, out)
 	}
@@ -131,8 +144,28 @@ func TestRotateMasterKeyWithAKeyRingFromTheCommandLine(t *testing.T) {
 	}
 	// Again with the same ring: nothing to do, said so.
 	t.Setenv(localapi.MasterKeyEnv, newKey+","+oldKey)
-	if code, out := runIn(dir, "store", "rotate-master-key"); code != 1 || !strings.Contains(out, "--generate") {
+	if code, out := runIn(dir, "store", "rotate-master-key", "--force"); code != 1 || !strings.Contains(out, "--generate") {
 		t.Fatalf("a second rotation with the same ring: %d %s", code, out)
+	}
+}
+
+// --generate given an empty name (an unset variable: --generate "$FILE")
+// is refused, and does not rotate the store.
+func TestRotateMasterKeyRefusesAnEmptyGenerate(t *testing.T) {
+	dir := serverMadeStore(t)
+	keyPath := filepath.Join(dir, localapi.MasterKeyFile)
+	before := readFile(t, keyPath)
+	for _, args := range [][]string{{"--generate", ""}, {"--generate="}} {
+		code, out := runIn(dir, append([]string{"store", "rotate-master-key"}, args...)...)
+		if code != 2 || !strings.Contains(out, "--generate needs the name of a new file") || strings.Contains(out, "rotated") {
+			t.Fatalf("%q: %d %s", args, code, out)
+		}
+	}
+	if after := readFile(t, keyPath); !bytes.Equal(after, before) {
+		t.Fatal("--generate \"\" rotated the store")
+	}
+	if code, audit := runIn(dir, "audit"); code != 0 || strings.Contains(audit, "master_key.rotated") {
+		t.Fatalf("audit: %d %s", code, audit)
 	}
 }
 

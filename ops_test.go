@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -186,6 +187,43 @@ func TestReadyzOnAClosedStore(t *testing.T) {
 	r := get(t, srv.URL)
 	if r.status != 503 || r.body != "not ready: the store does not answer\n" || strings.Contains(r.body, dir) {
 		t.Fatalf("closed store: %d %q", r.status, r.body)
+	}
+}
+
+// An instance whose store was rotated to a key it was not given (its
+// TEAMSECRETS_MASTER_KEY holds the old key alone) can neither open nor write
+// a value: /readyz says so, in fixed words naming no key.
+func TestReadyzWithoutTheStoresMasterKey(t *testing.T) {
+	b64 := base64.StdEncoding.EncodeToString
+	oldKey, newKey := b64(bytes.Repeat([]byte{0x31}, 32)), b64(bytes.Repeat([]byte{0x32}, 32))
+	t.Setenv(localapi.BootstrapKeyEnv, childAdminKey)
+	t.Setenv(localapi.MasterKeyEnv, oldKey)
+	dir := filepath.Join(t.TempDir(), "data")
+	out, stop := serveInProcess(t, "--addr", "127.0.0.1:0", "--data-dir", dir)
+	defer stop()
+	base := listenRE.FindStringSubmatch(out)[1]
+	if r := get(t, base+"/readyz"); r.status != 200 {
+		t.Fatalf("before the rotation: %d %q", r.status, r.body)
+	}
+	setA := `mutation { set_secret(input: {name: "A", value: "a"}) { success } }`
+	if _, err := gql(base, childAdminKey, setA, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(localapi.MasterKeyEnv, newKey+","+oldKey) // the admin shell's
+	if code, out := runIn(dir, "store", "rotate-master-key"); code != 0 {
+		t.Fatalf("rotation: %d %s", code, out)
+	}
+	t.Setenv(localapi.MasterKeyEnv, oldKey) // the server's, as it was
+	r := get(t, base+"/readyz")
+	if r.status != 503 || r.body != "not ready: this instance does not have the store's master key\n" ||
+		strings.Contains(r.body, oldKey) || strings.Contains(r.body, newKey) {
+		t.Fatalf("without the store's key: %d %q", r.status, r.body)
+	}
+	if _, err := gql(base, childAdminKey, `{ secret_value(name: "A") }`, nil); err == nil {
+		t.Fatal("a read without the store's key succeeded")
+	}
+	if _, err := gql(base, childAdminKey, setA, nil); err == nil {
+		t.Fatal("a write without the store's key succeeded")
 	}
 }
 

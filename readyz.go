@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"teamsecrets/localapi"
 	"teamsecrets/localapi/store"
 )
 
@@ -23,8 +24,8 @@ type readiness interface {
 	Ready(ctx context.Context) error
 }
 
-// readyHandler answers GET /readyz: 200 "ready" when st answers and its
-// schema is current, else 503 with a short reason (fixed words, never the
+// readyHandler answers GET /readyz: 200 "ready" when st answers, its
+// schema is current and this process has its master key, else 503 with a short reason (fixed words, never the
 // store's error: the log has that). Each probe asks the store afresh;
 // probes arriving while a check runs share its answer, so any number of
 // load balancers cost at most one query at a time. With st nil (the UI
@@ -71,6 +72,8 @@ func (rc *readyCheck) check() string {
 		case err == nil:
 		case errors.Is(err, store.ErrSchemaNotCurrent):
 			reason = "the store's schema is not the one this version uses"
+		case errors.Is(err, localapi.ErrMasterKeyNotHeld):
+			reason = "this instance does not have the store's master key"
 		case ctx.Err() != nil:
 			reason = "the store did not answer within " + readyTimeout.String()
 		default:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -75,4 +76,49 @@ func TestLockIsExclusive(t *testing.T) {
 		t.Fatalf("Lock after unlock: %v", err)
 	}
 	unlock2()
+}
+
+// A key file reached through a symbolic link stays so: the file it points
+// to gets the new text, the link is kept. A link to nothing is refused.
+func TestReplaceKeepsASymlinkAndReplacesItsTarget(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys")
+	if err := os.Mkdir(keys, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(keys, "real.key")
+	if err := os.WriteFile(target, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "some.key")
+	if err := os.Symlink("keys/real.key", link); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckReplace(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Replace(link, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Lstat(link); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link is no longer one: %v", err)
+	}
+	if got, _ := Read(target); got != "new" {
+		t.Fatalf("the link's target holds %q, want the new text", got)
+	}
+	if entries, _ := os.ReadDir(keys); len(entries) != 1 {
+		t.Fatalf("%d files beside the target, want the one", len(entries))
+	}
+	dangling := filepath.Join(dir, "gone.key")
+	if err := os.Symlink("keys/missing.key", dangling); err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{CheckReplace(dangling), Replace(dangling, "x")} {
+		if err == nil || !strings.Contains(err.Error(), "symbolic link to a file that does not exist") {
+			t.Fatalf("a link to nothing: %v", err)
+		}
+	}
+	if info, err := os.Lstat(dangling); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the link to nothing was replaced")
+	}
 }

@@ -75,10 +75,10 @@ func stateFor(mk masterKey, ring []*sealer, check []byte) *keyState {
 	return nil
 }
 
-// errNoKeyOpensCheck: a refresh found that no key of the source opens the
-// store's key check (the store was rotated to a key this process was not
-// given).
-var errNoKeyOpensCheck = errors.New("no master key of this process opens the store's key check")
+// ErrMasterKeyNotHeld: no master key of this process opens the store's key
+// check (the store was rotated to a key this process was not given): it can
+// neither open a value nor write one.
+var ErrMasterKeyNotHeld = errors.New("no master key of this process opens the store's key check")
 
 // refreshFailPause is how long after a refresh that found no key another
 // is not tried: a request for a value that opens under no key costs no more
@@ -161,5 +161,23 @@ func (kr *keyring) reload(ctx context.Context) (*keyState, error) {
 
 func (kr *keyring) noKey(source string) error {
 	return fmt.Errorf("%w: the store's master key was rotated to a key that %s does not hold; "+
-		"give this process the store's key (see README, Rotating the master key) and restart it", errNoKeyOpensCheck, source)
+		"give this process the store's key (see README, Rotating the master key) and restart it", ErrMasterKeyNotHeld, source)
+}
+
+// ready reports whether a key of this process opens the store's key check
+// as it is now: one read of the check when nothing changed; when it did, a
+// refresh, which takes the new key from the source if it is there (and
+// tries the source at most once a refreshFailPause). Its error wraps
+// ErrMasterKeyNotHeld when no key opens the check.
+func (kr *keyring) ready(ctx context.Context) error {
+	ks := kr.current()
+	check, err := kr.checks.KeyCheck(ctx)
+	if err != nil {
+		return fmt.Errorf("read the master key check: %w", err)
+	}
+	if bytes.Equal(check, ks.epoch) {
+		return nil
+	}
+	_, err = kr.refresh(ctx, ks)
+	return err
 }

@@ -35,6 +35,10 @@ type masterKey struct {
 	file   string   // the file's path, when the ring came from one
 	// created: the file was made by this open (a new store's key).
 	created bool
+	// besideFile: with TEAMSECRETS_MASTER_KEY, the data directory's
+	// master.key when one is there (not used, but a process started
+	// without the variable would use it).
+	besideFile string
 }
 
 // LoadMasterKey returns the master key from the environment (base64) or
@@ -65,7 +69,11 @@ func loadMasterKey(dataDir string, mayCreate bool, where string) (masterKey, err
 			return masterKey{}, fmt.Errorf("%s must be base64 of 32 bytes, or several such keys separated by commas, the newest first: %w",
 				MasterKeyEnv, err)
 		}
-		return masterKey{keys: keys, source: MasterKeyEnv}, nil
+		mk := masterKey{keys: keys, source: MasterKeyEnv}
+		if path := filepath.Join(dataDir, MasterKeyFile); dataDir != "" && fileExists(path) {
+			mk.besideFile = path
+		}
+		return mk, nil
 	}
 	path := filepath.Join(dataDir, MasterKeyFile)
 	mk, err := readMasterKeyFile(path)

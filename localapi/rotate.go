@@ -1,6 +1,7 @@
 package localapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -20,7 +21,9 @@ import (
 //   - master.key (one server, keys in the data directory): a new key is
 //     made; the file becomes "NEW\nCURRENT" before the reseal commits
 //     (either key opens the store then: the one that opens its check seals),
-//     and "NEW" after. A failed reseal puts the file back as it was.
+//     and "NEW" after. A failed reseal puts the file back as it was, if the
+//     store's check shows that it did not commit. The file keeps its owner
+//     (the server's user) and stays a symbolic link if it was one.
 //   - TEAMSECRETS_MASTER_KEY (several instances): the operator gives every
 //     instance the ring "NEW,CURRENT" first; the reseal moves the store to
 //     the ring's first key. The environment is never changed from here.
@@ -38,6 +41,18 @@ var ErrUnreadableValue = errors.New("a value does not open with the store's mast
 // ErrRotationRunning: another rotation of the same data directory holds
 // its lock.
 var ErrRotationRunning = errors.New("another master key rotation is running")
+
+// ErrKeySourcesMixed: a rotation through TEAMSECRETS_MASTER_KEY while the
+// data directory holds a master.key, which a server started without the
+// variable would use, and which the rotation would leave opening nothing.
+var ErrKeySourcesMixed = errors.New("master.key is in the data directory while TEAMSECRETS_MASTER_KEY is set")
+
+// RotateOptions change how RotateMasterKey proceeds.
+type RotateOptions struct {
+	// Force rotates through TEAMSECRETS_MASTER_KEY even though the data
+	// directory holds a master.key (ErrKeySourcesMixed otherwise).
+	Force bool
+}
 
 // RotateReport says what a rotation did (never a key).
 type RotateReport struct {
@@ -72,8 +87,15 @@ func crashAt(step string) bool { return crashForTest != nil && crashForTest(step
 // recorded in the audit trail. Nothing is changed when a value does not
 // open with the current key (ErrUnreadableValue, naming it), when the
 // source's keys do not open the store (ErrWrongMasterKey), or when there is
-// no new key (ErrNothingToRotate).
+// no new key (ErrNothingToRotate), nor, with TEAMSECRETS_MASTER_KEY, when
+// the data directory holds a master.key, unless opts.Force
+// (ErrKeySourcesMixed).
 func (s *Store) RotateMasterKey(ctx context.Context) (RotateReport, error) {
+	return s.RotateMasterKeyWith(ctx, RotateOptions{})
+}
+
+// RotateMasterKeyWith is RotateMasterKey with options.
+func (s *Store) RotateMasterKeyWith(ctx context.Context, opts RotateOptions) (RotateReport, error) {
 	mk, err := s.vault.keys.load()
 	if err != nil {
 		return RotateReport{}, err
@@ -82,6 +104,14 @@ func (s *Store) RotateMasterKey(ctx context.Context) (RotateReport, error) {
 	case mk.file != "":
 		return s.rotateFile(ctx, mk.file)
 	case mk.source == MasterKeyEnv:
+		if mk.besideFile != "" && !opts.Force {
+			return RotateReport{}, fmt.Errorf("%w: %s is set, and %s exists, which a server started without the variable uses; "+
+				"after this rotation the file's key would open nothing, and such a server could neither read nor write a value. "+
+				"Nothing was changed. If the server uses %[3]s, unset %[2]s here and run this again (the new key is then made "+
+				"and kept in that file); if every server uses %[2]s, move %[3]s out of the data directory (keep it with your backups) "+
+				"and run this again, or run it with --force",
+				ErrKeySourcesMixed, MasterKeyEnv, mk.besideFile)
+		}
 		return s.rotateEnv(ctx, mk)
 	}
 	return RotateReport{}, fmt.Errorf("%w: the master key came from %s, which cannot hold a new one", ErrNothingToRotate, mk.source)
@@ -89,14 +119,32 @@ func (s *Store) RotateMasterKey(ctx context.Context) (RotateReport, error) {
 
 // rotateFile rotates to a new key kept in master.key at path.
 func (s *Store) rotateFile(ctx context.Context, path string) (RotateReport, error) {
-	unlock, err := keyfile.Lock(path + ".lock")
+	// Before anything: the file can be replaced as it must be, keeping its
+	// owner (a key file its server cannot read would stop the server) and
+	// its symbolic link, if it is one.
+	if err := keyfile.CheckReplace(path); err != nil {
+		if errors.Is(err, keyfile.ErrOwner) {
+			return RotateReport{}, err
+		}
+		return RotateReport{}, fmt.Errorf("%s cannot be replaced: %w (nothing was changed)", path, err)
+	}
+	lockPath := path + ".lock"
+	unlock, err := keyfile.Lock(lockPath)
 	if errors.Is(err, keyfile.ErrLocked) {
 		return RotateReport{}, fmt.Errorf("%w on %s: wait for it to end", ErrRotationRunning, path)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return RotateReport{}, fmt.Errorf("%w (nothing was changed): it belongs to another user, who ran a rotation before; "+
+			"it holds nothing, so remove it and run this again as the owner of %s", err, path)
 	}
 	if err != nil {
 		return RotateReport{}, err
 	}
 	defer unlock()
+	// The lock file, made by whoever rotated first, goes with the key file,
+	// so that its owner can rotate next time. Failing that is no reason to
+	// stop this rotation (the key file's owner was checked above).
+	_ = keyfile.MatchOwner(lockPath, path)
 	// Read under the lock: a rotation that just ended changed the file.
 	mk, err := readMasterKeyFile(path)
 	if err != nil {
@@ -124,11 +172,7 @@ func (s *Store) rotateFile(ctx context.Context, path string) (RotateReport, erro
 	}
 	r, err := s.reseal(ctx, from, to, []*sealer{to, from.seal}, path)
 	if err != nil {
-		if rerr := keyfile.Replace(path, before); rerr != nil {
-			return r, fmt.Errorf("%w; and %s could not be put back (%v): it holds a new, unused key on its first line "+
-				"and the store's key on its second, and the store opens with it", err, path, rerr)
-		}
-		return r, err
+		return r, s.afterFailedReseal(ctx, err, path, before, from, to)
 	}
 	if crashAt(stepResealed) {
 		return r, errCrashForTest
@@ -140,6 +184,39 @@ func (s *Store) rotateFile(ctx context.Context, path string) (RotateReport, erro
 	}
 	s.vault.keys.state.Store(&keyState{seal: to, ring: []*sealer{to}, epoch: r.epoch, source: path})
 	return r, nil
+}
+
+// afterFailedReseal decides what master.key at path holds after the reseal
+// failed with err, the file holding "NEW\nCURRENT": an error does not
+// prove that nothing committed (a commit that fails with an I/O error after
+// its log reached the disk is applied by the next recovery). So the file is
+// put back as it was (before) only when the store's key check is still
+// from's; otherwise it keeps both keys, which open the store whichever way
+// the commit went, and the error says so.
+func (s *Store) afterFailedReseal(ctx context.Context, err error, path, before string, from *keyState, to *sealer) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	check, cerr := s.backend.KeyCheck(ctx)
+	switch {
+	case cerr == nil && to.opensCheck(check):
+		return fmt.Errorf("%w; yet the store's key check is the new key's, so the reseal did commit: %s keeps the new key "+
+			"first and the old one second, and the store opens with it. Run `teamsecrets store check`, then rotate again "+
+			"(or remove the second line)", err, path)
+	case cerr == nil && (bytes.Equal(check, from.epoch) || errors.Is(err, store.ErrKeyChanged)):
+		// Nothing of this rotation committed (the store is on the current
+		// key still, or another rotation moved it first).
+		if rerr := keyfile.Replace(path, before); rerr != nil {
+			return fmt.Errorf("%w; and %s could not be put back (%v): it holds a new, unused key on its first line "+
+				"and the store's key on its second, and the store opens with it", err, path, rerr)
+		}
+		return err
+	case cerr == nil:
+		return fmt.Errorf("%w; and the store's key check is now neither the current key's nor the new one's "+
+			"(another rotation?): %s keeps the new key first and the old one second; run `teamsecrets store check`", err, path)
+	}
+	return fmt.Errorf("%w; whether the reseal committed is not known (the key check could not be read: %v): %s keeps "+
+		"the new key first and the old one second, so the store opens whichever way it went. Run `teamsecrets store check`, "+
+		"then rotate again to drop the key not in use", err, cerr, path)
 }
 
 // rotateEnv rotates to the first key of TEAMSECRETS_MASTER_KEY.
@@ -202,7 +279,7 @@ func (s *Store) reseal(ctx context.Context, from *keyState, to *sealer, ring []*
 		return to.seal(v.TenantID, v.Name, plain)
 	})
 	if errors.Is(err, store.ErrKeyChanged) {
-		return RotateReport{}, fmt.Errorf("the store's master key changed after this rotation began (another rotation?): nothing was changed; run it again")
+		return RotateReport{}, fmt.Errorf("%w after this rotation began (another rotation?): nothing was changed; run it again", err)
 	}
 	if err != nil {
 		return RotateReport{}, err

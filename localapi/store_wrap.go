@@ -15,6 +15,16 @@ func (s *Store) Wrapped(wrap func(store.Backend) store.Backend) *Store {
 	return &Store{backend: b, vault: &vault{keys: s.vault.keys, secrets: b}, shared: s.Shared()}
 }
 
-// Ready reports whether the store answers and its schema is current
-// (store.Backend's Ready): what the server's /readyz asks.
-func (s *Store) Ready(ctx context.Context) error { return s.backend.Ready(ctx) }
+// Ready reports whether the store answers, its schema is current
+// (store.Backend's Ready), and a master key of this process opens the
+// store's key check (else an error wrapping ErrMasterKeyNotHeld: after a
+// rotation to a key this instance was not given, it can neither open nor
+// write a value): what the server's /readyz asks. It reads the key check
+// once more than the backend's check; when the check changed it takes the
+// new key as a request would (keyring.go).
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.backend.Ready(ctx); err != nil {
+		return err
+	}
+	return s.vault.keys.ready(ctx)
+}

@@ -40,15 +40,14 @@ func (v *vault) value(ctx context.Context, tenantID, name string) (json.RawMessa
 	plain, err := ks.open(tenantID, name, sealed)
 	if err != nil {
 		// Sealed under a key this process does not use yet (the store's
-		// key was rotated), or damaged: a refresh tells which.
+		// key was rotated), or read from a snapshot older than a rotation
+		// this process has already followed (the value was resealed since),
+		// or damaged: refresh the keys, read the value again, and only
+		// then fail.
 		next, rerr := v.keys.refresh(ctx, ks)
 		if rerr != nil {
 			return nil, fmt.Errorf("decrypt secret: %w", rerr)
 		}
-		if next == ks {
-			return nil, fmt.Errorf("decrypt secret: %w", err)
-		}
-		// Read again: the value read may have been resealed meanwhile.
 		if sealed, err = v.secrets.SealedSecret(ctx, tenantID, name); err != nil {
 			return nil, err
 		}
