@@ -21,8 +21,9 @@ func storeBackupCmd(ctx context.Context, c command, args []string, stdout, stder
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 	where := storeFlags(fs)
 	c.setUsage(fs, "The server may run and write meanwhile: the copy holds every write acknowledged before\n"+
-		"the backup began. FILE must not exist. The master key is NOT in the backup: keep it apart.\n"+
-		"README, \"Backup and restore\", says how to restore.\n")
+		"the backup began. FILE must not exist, and must be outside the data directory. The master key is NOT\n"+
+		"in the backup: keep it apart. The store is not changed, nor migrated: a store at an older schema (an\n"+
+		"older server running) is copied at its version. `teamsecrets store restore FILE` restores it.\n")
 	positional, err := parseArgs(fs, args, true)
 	if err == nil && len(positional) != 1 {
 		err = fmt.Errorf("store backup needs one FILE to write")
@@ -40,7 +41,9 @@ func storeBackupCmd(ctx context.Context, c command, args []string, stdout, stder
 		fmt.Fprintln(stderr, "error:", err)
 		return 1
 	}
-	store, err := where.open(ctx, localapi.AsAdmin)
+	// Read-only, and never migrating: a store at an older schema (a
+	// server of an older version serving it) is copied as it is.
+	store, err := where.open(ctx, localapi.AsBackup)
 	if err != nil {
 		return fail(err)
 	}
@@ -54,6 +57,11 @@ func storeBackupCmd(ctx context.Context, c command, args []string, stdout, stder
 	}
 	fmt.Fprintf(stdout, "wrote %s: %s, %s, %s in %s; integrity check ok, and it opens with the master key from %s\n",
 		r.Path, count(r.Teams, "team"), count(r.Values, "value"), size(r.Bytes), r.Took.Round(time.Millisecond), r.KeySource)
+	if r.Version < r.Current {
+		fmt.Fprintf(stdout, "The store's schema is version %d, older than this program's (%d), and was not migrated: the copy is at version %d too, "+
+			"and restores with the teamsecrets version serving the store (a server of this version migrates it as it starts).\n",
+			r.Version, r.Current, r.Version)
+	}
 	fmt.Fprintln(stdout, "The master key is NOT in the backup, and the backup is unreadable without it: keep a copy of the key "+
 		"("+localapi.MasterKeyFile+" or "+localapi.MasterKeyEnv+") in a safe place, apart from the backup. "+
 		"After a key rotation, backups made before it need the old key.")

@@ -13,8 +13,9 @@ import (
 )
 
 // The backup that matters: taken from a real server while it takes writes
-// over HTTP, restored as README says, it opens with the master key and
-// holds every write acknowledged before the backup began.
+// over HTTP, restored with `store restore` as README says, it opens with
+// the master key and holds every write acknowledged before the backup
+// began.
 func TestStoreBackupDuringWritesRestoresEveryEarlierWrite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a server process")
@@ -51,14 +52,16 @@ func TestStoreBackupDuringWritesRestoresEveryEarlierWrite(t *testing.T) {
 		t.Fatal("no write came after the backup began; the test proves little")
 	}
 
-	// Restore: a new data directory with the backup as teamsecrets.db and
-	// the master key beside it (no -wal, no -shm), then start the server.
+	// Restore as README says: a new data directory holding the master
+	// key, `store restore`, then start the server.
 	restored := filepath.Join(t.TempDir(), "restored")
 	if err := os.Mkdir(restored, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, backup, filepath.Join(restored, localapi.DBFile))
 	copyFile(t, filepath.Join(dir, localapi.MasterKeyFile), filepath.Join(restored, localapi.MasterKeyFile))
+	if code, out := runIn(restored, "store", "restore", backup); code != 0 || !strings.Contains(out, "held no database to move aside") {
+		t.Fatalf("store restore: %d %s", code, out)
+	}
 	if code, out := runIn(restored, "store", "check"); code != 0 {
 		t.Fatalf("store check of the restored copy: %s", out)
 	}

@@ -35,6 +35,7 @@ func commands() []command {
 		{"audit", "[--team SLUG] [--since 7d|RFC3339] [--secret NAME] [--json] [flags]", "show the audit trail, newest first: who changed what, when, from where (never a value or a key)", auditCmd},
 		{"store check", "[flags]", "the storage's integrity check (SQLite's, or PostgreSQL's schema and tables), and every value opens with the master key", admin},
 		{"store backup", "FILE [flags]", "write a consistent copy of the store to FILE (new, 0600) while the server runs; the master key is not in it", storeBackupCmd},
+		{"store restore", "FILE [flags]", "replace the data directory's store with the backup FILE, the server stopped; the replaced files are moved aside, never deleted", storeRestoreCmd},
 		{"store rotate-master-key", "[--generate FILE] [flags]", "reseal every value under a new master key in one transaction, beside running servers", storeRotateCmd},
 		{"run", "[--team SLUG] [--only NAME,...] [--override] -- COMMAND [ARGS...]", "start COMMAND with the team's secrets as PREFECT__CONTEXT__SECRETS__<NAME> (Prefect Server)", runCmd},
 		{"import", "[--team SLUG] [--overwrite] [--dry-run] FILE... | --from-env", "add local secrets (config.toml, .env, environment) to the team", importCmd},

@@ -19,6 +19,10 @@ var ErrNoOnlineBackup = errors.New("this store's backend is not backed up by tea
 // ErrBackupExists: the backup's file exists already; nothing was written.
 var ErrBackupExists = sqlite.ErrBackupExists
 
+// ErrBackupInDataDir: the backup's file would be inside the data
+// directory; nothing was written.
+var ErrBackupInDataDir = sqlite.ErrBackupInDataDir
+
 // onlineBackup is a backend that copies itself to a file while it serves.
 // The SQLite backend is one; a backend that is not (PostgreSQL) is
 // refused by Backup, pointing to its own tools.
@@ -33,6 +37,9 @@ type BackupReport struct {
 	Teams, Values int
 	Took          time.Duration
 	KeySource     string // where the master key that opens it came from
+	// Version is the copy's schema version, the store's as it was (a
+	// backup never migrates), Current this program's.
+	Version, Current int64
 }
 
 // Backup writes a consistent copy of the store to path, a new 0600 file,
@@ -69,5 +76,6 @@ func (s *Store) Backup(ctx context.Context, path string) (BackupReport, error) {
 		return BackupReport{}, fmt.Errorf("the copy's key check does not open with the master key from %s: the copy was removed; "+
 			"run `teamsecrets store check`", ks.source)
 	}
-	return BackupReport{Path: info.Path, Bytes: info.Bytes, Teams: info.Teams, Values: info.Values, Took: took, KeySource: ks.source}, nil
+	return BackupReport{Path: info.Path, Bytes: info.Bytes, Teams: info.Teams, Values: info.Values, Took: took, KeySource: ks.source,
+		Version: info.Version, Current: info.Current}, nil
 }

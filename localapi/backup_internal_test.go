@@ -22,7 +22,7 @@ func TestBackupRefusesABackendWithoutOnlineBackup(t *testing.T) {
 		t.Fatal(err)
 	}
 	type otherBackend struct{ store.Backend } // has no Backup method
-	s, err := newStore(t.Context(), otherBackend{b}, dir, false, func(bool) (masterKey, error) {
+	s, err := newStore(t.Context(), otherBackend{b}, dir, false, false, func(bool) (masterKey, error) {
 		return masterKey{keys: [][]byte{bytes.Repeat([]byte{1}, 32)}, source: "the test"}, nil
 	})
 	if err != nil {

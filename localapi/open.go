@@ -21,10 +21,19 @@ const (
 	// the store is open (one server per directory), and, as the only writer
 	// of secrets, keeps their names in memory.
 	AsServer Mode = iota + 1
-	// AsAdmin is an admin command (team, key, member, store): it runs beside
-	// a server, and is refused a directory that holds no store, so a typo in
-	// --data-dir creates nothing.
+	// AsAdmin is an admin command (team, key, member, audit, store): it runs
+	// beside a server, and is refused a directory that holds no store, so a
+	// typo in --data-dir creates nothing. It never migrates: a store whose
+	// schema is not this program's is refused (ErrSchemaBehind,
+	// ErrSchemaAhead), changing nothing, for the server beside it may be of
+	// another version.
 	AsAdmin
+	// AsBackup is `store backup`: AsAdmin, read-only, and it opens a store
+	// whose schema is older than this program's too, as it is: a backup
+	// taken with a new binary before the upgrade (the old server still
+	// running) holds the store at its old version, and restores with the
+	// binary that made the store. A newer schema is refused (ErrSchemaAhead).
+	AsBackup
 )
 
 // Refusals when opening a store: the operator must act (their messages say
@@ -43,6 +52,12 @@ var (
 	// ErrWrongMasterKey: the master key is not the one the store's values
 	// were sealed with.
 	ErrWrongMasterKey = errors.New("wrong master key")
+	// ErrSchemaBehind: an admin command found the store's schema older
+	// than this program's; admin commands never migrate.
+	ErrSchemaBehind = errors.New("store schema older than this program's")
+	// ErrSchemaAhead: the store's schema is newer than this program's (a
+	// newer program migrated it).
+	ErrSchemaAhead = errors.New("store schema newer than this program's")
 )
 
 // refusal is one of the errors above with its full message.
@@ -69,7 +84,9 @@ func refuseOpen(kind error, format string, args ...any) error {
 //   - a master key that does not open the store's key check, or, for a
 //     store made before the key check, any of its values
 //     (ErrWrongMasterKey);
-//   - for AsAdmin, a directory without a store (ErrNoStore).
+//   - for AsAdmin and AsBackup, a directory without a store (ErrNoStore),
+//     and a store whose schema they do not open as it is (ErrSchemaBehind,
+//     ErrSchemaAhead): only the server migrates.
 func Open(dataDir string, mode Mode) (*Store, error) {
 	return open(dataDir, mode, func(isNew bool) (masterKey, error) {
 		return loadMasterKey(dataDir, isNew && mode == AsServer, dataDir)
@@ -85,8 +102,9 @@ func OpenStore(dataDir string, key []byte) (*Store, error) {
 }
 
 func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
-	if mode != AsServer && mode != AsAdmin {
-		return nil, fmt.Errorf("open store: unknown mode %d", mode)
+	rule, err := mode.schemaRule()
+	if err != nil {
+		return nil, err
 	}
 	holds, err := sqlite.Holds(dataDir)
 	if err != nil {
@@ -100,18 +118,18 @@ func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)
 					"to start a new, empty store instead, move master.key out of %[3]s first",
 				filepath.Join(dataDir, sqlite.DBFile), keyPath, dataDir)
 		}
-		if mode == AsAdmin {
+		if mode != AsServer {
 			return nil, refuseOpen(ErrNoStore,
 				"%s holds no Team Secrets store (no %s there): check --data-dir or TEAMSECRETS_DATA_DIR. "+
 					"Only the server (`teamsecrets` or `teamsecrets api`) makes a new store",
 				dataDir, sqlite.DBFile)
 		}
 	}
-	b, err := sqlite.Open(dataDir, sqlite.Options{Create: mode == AsServer, Own: mode == AsServer})
+	b, err := sqlite.Open(dataDir, sqlite.Options{Create: mode == AsServer, Own: mode == AsServer, Schema: rule})
 	if err != nil {
-		return nil, err
+		return nil, schemaRefusal(err, dataDir, mode, "`teamsecrets store backup`")
 	}
-	s, err := newStore(context.Background(), b, dataDir, false, loadKey)
+	s, err := newStore(context.Background(), b, dataDir, false, mode == AsBackup, loadKey)
 	if err != nil {
 		b.Close()
 		return nil, err
@@ -119,18 +137,69 @@ func open(dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)
 	return s, nil
 }
 
+// schemaRule is what opening the store as m does with its schema.
+func (m Mode) schemaRule() (store.SchemaRule, error) {
+	switch m {
+	case AsServer:
+		return store.Migrate, nil
+	case AsAdmin:
+		return store.RequireCurrent, nil
+	case AsBackup:
+		return store.ReadOlder, nil
+	}
+	return 0, fmt.Errorf("open store: unknown mode %d", m)
+}
+
+// schemaRefusal is err, or, when the backend refused the store's schema
+// version, the refusal that says what to do; backup says, for AsAdmin, how
+// to back up the store as it is.
+func schemaRefusal(err error, where string, mode Mode, backup string) error {
+	var se *store.SchemaError
+	if !errors.As(err, &se) {
+		return err
+	}
+	if se.Ahead() {
+		return refuseOpen(ErrSchemaAhead,
+			"the store in %s has schema version %d, newer than this program's (%d): a newer teamsecrets migrated it. "+
+				"Use that version's binary (or a newer one) for the server and the admin commands; this one does not know "+
+				"the newer schema and changed nothing",
+			where, se.Have, se.Want)
+	}
+	if se.TooOld {
+		return refuseOpen(ErrSchemaBehind,
+			"the store in %s has schema version %d, older than this program's (%d) and too old for `store backup` to read "+
+				"as it is, and admin commands never migrate a store: back it up with the teamsecrets binary that matches it, "+
+				"or start this version's server first (it migrates the store as it starts). Nothing was changed",
+			where, se.Have, se.Want)
+	}
+	also := ""
+	if mode == AsAdmin {
+		also = " (" + backup + " backs up the store as it is, before the upgrade)"
+	}
+	return refuseOpen(ErrSchemaBehind,
+		"the store in %s has schema version %d, older than this program's (%d), and admin commands never migrate a store: "+
+			"a server of the older version may be serving it. Start this version's server (`teamsecrets` or `teamsecrets api`) "+
+			"first: it migrates the store as it starts; or run the teamsecrets binary that matches the store%s. Nothing was changed",
+		where, se.Have, se.Want, also)
+}
+
 // newStore puts the vault on a backend, once the master key is known to be
 // the store's: a key of the source's ring opens the stored key check, or,
 // on a store that has none yet (new, or made before there was one), the
-// ring's first key opens every value, and a check is then stored. where
-// names the store in messages; shared says several instances may serve it
-// (each needs the same key). The vault reads the key source again with
-// loadKey(false) when the store's key changes (keyring.go).
-func newStore(ctx context.Context, b store.Backend, where string, shared bool, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
+// ring's first key opens every value, and a check is then stored (unless
+// readOnly: such a store is then refused). where names the store in
+// messages; shared says several instances may serve it (each needs the
+// same key). The vault reads the key source again with loadKey(false) when
+// the store's key changes (keyring.go).
+func newStore(ctx context.Context, b store.Backend, where string, shared, readOnly bool, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
 	check, err := b.KeyCheck(ctx)
 	hasCheck := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("read the master key check: %w", err)
+	}
+	if !hasCheck && readOnly {
+		return nil, fmt.Errorf("the store in %s has no master key check yet, so a copy could not be proved to open with the master key: "+
+			"start the server once (it stores the check), then back up", where)
 	}
 	isNew := false
 	if !hasCheck {

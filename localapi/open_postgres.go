@@ -3,7 +3,6 @@ package localapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 
 	"teamsecrets/localapi/store/postgres"
@@ -24,8 +23,9 @@ func RedactDatabaseURL(raw string) string { return postgres.Redact(raw) }
 //
 //   - a database without a store while dataDir holds master.key: the
 //     store was lost, or this is not its database (ErrDatabaseMissing);
-//   - for AsAdmin, a database without a store (ErrNoStore); only the
-//     server makes one;
+//   - for AsAdmin and AsBackup, a database without a store (ErrNoStore);
+//     only the server makes one; and a store whose schema they do not open
+//     as it is (ErrSchemaBehind, ErrSchemaAhead): only the server migrates;
 //   - a store whose master key is missing (ErrMasterKeyMissing) or another
 //     (ErrWrongMasterKey).
 //
@@ -46,11 +46,12 @@ func OpenPostgresStore(ctx context.Context, databaseURL string, key []byte) (*St
 }
 
 func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
-	if mode != AsServer && mode != AsAdmin {
-		return nil, fmt.Errorf("open store: unknown mode %d", mode)
+	rule, err := mode.schemaRule()
+	if err != nil {
+		return nil, err
 	}
 	where := postgres.Redact(databaseURL)
-	db, err := postgres.Open(ctx, databaseURL, postgres.Options{})
+	db, err := postgres.Open(ctx, databaseURL, postgres.Options{Schema: rule})
 	if errors.Is(err, postgres.ErrNoStore) {
 		if keyPath := filepath.Join(dataDir, MasterKeyFile); dataDir != "" && fileExists(keyPath) {
 			return nil, refuseOpen(ErrDatabaseMissing,
@@ -60,7 +61,7 @@ func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, l
 					"to start a new, empty store there instead, move master.key out of %s first",
 				where, keyPath, dataDir)
 		}
-		if mode == AsAdmin {
+		if mode != AsServer {
 			return nil, refuseOpen(ErrNoStore,
 				"the database %s holds no Team Secrets store: check --database-url or TEAMSECRETS_DATABASE_URL. "+
 					"Only the server (`teamsecrets` or `teamsecrets api`) makes a new store", where)
@@ -68,9 +69,9 @@ func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, l
 		db, err = postgres.Open(ctx, databaseURL, postgres.Options{Create: true})
 	}
 	if err != nil {
-		return nil, err
+		return nil, schemaRefusal(err, where, mode, "pg_dump")
 	}
-	s, err := newStore(ctx, db, where, true, loadKey)
+	s, err := newStore(ctx, db, where, true, mode == AsBackup, loadKey)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package localapi_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"teamsecrets/localapi"
+	"teamsecrets/localapi/store"
 	"teamsecrets/localapi/store/pgtest"
 	"teamsecrets/localapi/store/postgres"
 )
@@ -48,7 +50,7 @@ var bothModes = []localapi.Mode{localapi.AsServer, localapi.AsAdmin}
 // holdsStore reports whether the database holds a store, changing nothing.
 func holdsStore(t *testing.T, databaseURL string) bool {
 	t.Helper()
-	db, err := postgres.Open(t.Context(), databaseURL, postgres.Options{})
+	db, err := postgres.Open(t.Context(), databaseURL, postgres.Options{Schema: store.ReadOlder})
 	if errors.Is(err, postgres.ErrNoStore) {
 		return false
 	}
@@ -267,4 +269,79 @@ func TestInstancesSeeEachOthersWritesAtOnce(t *testing.T) {
 			t.Fatalf("%s deleted by one instance is still listed by the other", name)
 		}
 	}
+}
+
+// pgVersion is the schema version of the store at databaseURL, read
+// without changing anything.
+func pgVersion(t *testing.T, databaseURL string) int64 {
+	t.Helper()
+	db, err := postgres.Open(t.Context(), databaseURL, postgres.Options{Schema: store.RequireCurrent})
+	var se *store.SchemaError
+	if errors.As(err, &se) {
+		return se.Have
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	return postgres.SchemaVersion()
+}
+
+// On PostgreSQL too, admin commands never migrate: a store a schema
+// version behind (an older instance serving it) is refused, left at its
+// version; `store backup` opens it read-only (and then points to pg_dump);
+// a newer store is refused by both. The server migrates.
+func TestPostgresAdminCommandsNeverMigrate(t *testing.T) {
+	t.Setenv(localapi.MasterKeyEnv, randomKeyBase64())
+	databaseURL := pgtest.URL(t)
+	dir := t.TempDir()
+	st, err := localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	last := postgres.SchemaVersion()
+	if err := postgres.MigrateDownForTest(t.Context(), databaseURL, last-1); err != nil {
+		t.Fatal(err)
+	}
+	behind := fmt.Sprintf("schema version %d, older than this program's (%d)", last-1, last)
+	pgRefused(t, databaseURL, dir, []localapi.Mode{localapi.AsAdmin}, localapi.ErrSchemaBehind,
+		localapi.RedactDatabaseURL(databaseURL), behind, "admin commands never migrate", "Start this version's server",
+		"pg_dump backs up the store as it is")
+	if v := pgVersion(t, databaseURL); v != last-1 {
+		t.Fatalf("after a refused admin open the store is at version %d, want %d", v, last-1)
+	}
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsBackup)
+	if err != nil {
+		t.Fatalf("AsBackup, an older store: %v", err)
+	}
+	_, err = st.Backup(t.Context(), filepath.Join(t.TempDir(), "b.db"))
+	st.Close()
+	if !errors.Is(err, localapi.ErrNoOnlineBackup) {
+		t.Fatalf("backup of a PostgreSQL store: %v", err)
+	}
+	if v := pgVersion(t, databaseURL); v != last-1 {
+		t.Fatalf("after AsBackup the store is at version %d, want %d", v, last-1)
+	}
+
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if v := pgVersion(t, databaseURL); v != last {
+		t.Fatalf("the server left the store at version %d, want %d", v, last)
+	}
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsAdmin)
+	if err != nil {
+		t.Fatalf("AsAdmin once the server migrated: %v", err)
+	}
+	st.Close()
+
+	v, err := postgres.MigrateAheadForTest(t.Context(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pgRefused(t, databaseURL, dir, []localapi.Mode{localapi.AsAdmin, localapi.AsBackup}, localapi.ErrSchemaAhead,
+		fmt.Sprintf("schema version %d, newer than this program's (%d)", v, last), "Use that version's binary")
 }

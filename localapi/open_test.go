@@ -227,7 +227,12 @@ func TestStoreWithoutKeyCheckGetsOneOnlyIfEveryValueOpens(t *testing.T) {
 	dir := serverStore(t)
 	right, _ := os.ReadFile(filepath.Join(dir, "master.key"))
 	legacy(t, dir)
+	// Only the server migrates: an admin command is refused the old
+	// schema, whatever the key.
+	openRefused(t, dir, localapi.AsAdmin, localapi.ErrSchemaBehind, "schema version 1")
 	t.Setenv(localapi.MasterKeyEnv, randomKeyBase64())
+	// The server migrates it (then refuses the key); the admin command
+	// then finds a current schema without a check, and refuses the key too.
 	refused(t, dir, localapi.ErrWrongMasterKey, "2 of its 2 values do not open", "TEAMSECRETS_MASTER_KEY")
 
 	// The right key opens it, and from then on a wrong key is refused by the

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"teamsecrets/localapi/store"
 )
 
 // migrations are the schema's steps, applied in order by goose and
@@ -29,8 +31,10 @@ const versionTable = "goose_db_version"
 var migrationLock = int64(crc32.ChecksumIEEE([]byte("teamsecrets schema migrations")))
 
 // migrate brings the schema up to date, making the store in a database
-// that holds none if create (else ErrNoStore, having created nothing).
-func (db *DB) migrate(ctx context.Context, where string, create bool) error {
+// that holds none if create (else ErrNoStore, having created nothing); or,
+// for a rule other than store.Migrate, checks it against the rule without
+// the lock, changing nothing (a *store.SchemaError when refused).
+func (db *DB) migrate(ctx context.Context, where string, create bool, rule store.SchemaRule) error {
 	holds, err := db.holds(ctx)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", where, err)
@@ -54,6 +58,24 @@ func (db *DB) migrate(ctx context.Context, where string, create bool) error {
 	if err != nil {
 		return err
 	}
+	if holds && rule != store.Migrate {
+		// GetVersions and HasPending take no lock, and the version table
+		// exists (holds): goose creates nothing.
+		have, want, err := db.migrator.GetVersions(ctx)
+		if err != nil {
+			return fmt.Errorf("read the schema version of %s: %w", where, err)
+		}
+		pending := false
+		if have <= want {
+			if pending, err = db.migrator.HasPending(ctx); err != nil {
+				return fmt.Errorf("read the schema version of %s: %w", where, err)
+			}
+		}
+		if err := store.CheckSchema(rule, have, want, pending, 1); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+		return nil
+	}
 	if holds {
 		// The common case, every start after the first: nothing to do, and
 		// no lock taken to find it out.
@@ -74,6 +96,13 @@ func (db *DB) migrate(ctx context.Context, where string, create bool) error {
 			"version", results[len(results)-1].Source.Version)
 	}
 	return nil
+}
+
+// SchemaVersion is the schema version this program's migrations make (one
+// migration a version, numbered from 1).
+func SchemaVersion() int64 {
+	files, _ := fs.Glob(migrations, "migrations/*.sql")
+	return int64(len(files))
 }
 
 // holds reports whether the database holds a store: goose's table with at

@@ -43,6 +43,13 @@ type Options struct {
 	// Create makes the store in a database that holds none (the server).
 	// Without it Open fails with ErrNoStore, creating nothing.
 	Create bool
+	// Schema says what Open does with a schema at another version than
+	// this program's: store.Migrate (the zero value, the server) brings it
+	// up to date under the migration lock; store.RequireCurrent and
+	// store.ReadOlder read the version without the lock, change nothing,
+	// and refuse, with a *store.SchemaError, what they do not open (see
+	// store.SchemaRule). With ReadOlder every transaction is read-only.
+	Schema store.SchemaRule
 }
 
 // DB is the PostgreSQL backend.
@@ -122,9 +129,9 @@ func passwords(raw string) []string {
 	return slices.Compact(out)
 }
 
-// Open connects to the database at rawURL and brings its schema up to date
-// (see Options.Create for a database without a store). The URL's password
-// appears in no error.
+// Open connects to the database at rawURL and brings its schema up to date,
+// or checks it, as o.Schema says (see Options.Create for a database without
+// a store). The URL's password appears in no error.
 func Open(ctx context.Context, rawURL string, o Options) (*DB, error) {
 	if err := CheckURL(rawURL); err != nil {
 		return nil, err
@@ -141,6 +148,9 @@ func Open(ctx context.Context, rawURL string, o Options) (*DB, error) {
 		cfg.MaxConns = 10
 	}
 	cfg.AfterConnect = durableCommits
+	if o.Schema == store.ReadOlder {
+		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+	}
 	where := Redact(rawURL)
 	db.pool, err = pgxpool.NewWithConfig(ctx, cfg)
 	if err == nil {
@@ -150,7 +160,7 @@ func Open(ctx context.Context, rawURL string, o Options) (*DB, error) {
 		db.Close()
 		return nil, db.redact(fmt.Errorf("connect to %s: %w", where, err))
 	}
-	if err := db.migrate(ctx, where, o.Create); err != nil {
+	if err := db.migrate(ctx, where, o.Create, o.Schema); err != nil {
 		db.Close()
 		return nil, db.redact(err)
 	}

@@ -57,3 +57,33 @@ func RowsForTest(ctx context.Context, b store.Backend, table string) ([][]byte, 
 	}
 	return out, rows.Err()
 }
+
+// MigrateDownForTest takes the store in the database at rawURL back to
+// schema version v with the migrations' down steps: the store as a program
+// whose last migration is v left it. Tests only.
+func MigrateDownForTest(ctx context.Context, rawURL string, v int64) error {
+	db, err := Open(ctx, rawURL, Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.migrator.DownTo(ctx, v)
+	return err
+}
+
+// MigrateAheadForTest records in the store at rawURL a migration after
+// this program's last as applied, as a newer program would leave it, and
+// returns its version. Tests only.
+func MigrateAheadForTest(ctx context.Context, rawURL string) (int64, error) {
+	db, err := Open(ctx, rawURL, Options{})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	_, v, err := db.migrator.GetVersions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	_, err = db.pool.Exec(ctx, `INSERT INTO `+versionTable+` (version_id, is_applied) VALUES ($1, true)`, v+1)
+	return v + 1, err
+}

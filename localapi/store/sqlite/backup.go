@@ -7,11 +7,16 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
 // ErrBackupExists: a backup's file exists already; nothing was written.
 var ErrBackupExists = errors.New("the backup file exists already")
+
+// ErrBackupInDataDir: a backup's file would be inside the data directory;
+// nothing was written.
+var ErrBackupInDataDir = errors.New("a backup is never written inside the data directory")
 
 // BackupInfo is what a backup holds, read back from the copy itself.
 type BackupInfo struct {
@@ -19,6 +24,9 @@ type BackupInfo struct {
 	Bytes         int64
 	Teams, Values int
 	KeyCheck      []byte // the copy's sealed master key check
+	// Version is the copy's schema version (the store's: a backup never
+	// migrates), Current this program's.
+	Version, Current int64
 }
 
 // Backup writes a consistent copy of the database to path, a new file with
@@ -32,13 +40,26 @@ type BackupInfo struct {
 //
 // The copy is then synced, checked (PRAGMA integrity_check) and read back
 // for its counts and key check. If anything fails the file is removed; a
-// file that exists already is never touched (ErrBackupExists).
+// file that exists already is never touched (ErrBackupExists). A path
+// inside the data directory, symbolic links resolved, is refused
+// (ErrBackupInDataDir): there a copy could be taken for one of the store's
+// own files (SQLite takes a "teamsecrets.db-journal" for the database's
+// rollback journal, and may delete it), and it would lie beside
+// master.key, which must be kept apart from the backups.
 func (db *DB) Backup(ctx context.Context, path string) (info BackupInfo, err error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return info, err
 	}
 	info.Path = abs
+	dataDir := filepath.Dir(db.path)
+	if in, err := within(abs, dataDir); err != nil {
+		return info, err
+	} else if in {
+		return info, fmt.Errorf("%s is inside the data directory %s: %w (there it could be taken for one of the store's own files, "+
+			"and it would lie beside master.key, which must be kept apart from backups): write it elsewhere; nothing was written",
+			abs, dataDir, ErrBackupInDataDir)
+	}
 	// Made here, empty and 0600, so that it is new (O_EXCL) and private:
 	// VACUUM INTO writes into an empty file and keeps its mode.
 	f, err := os.OpenFile(abs, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -56,7 +77,11 @@ func (db *DB) Backup(ctx context.Context, path string) (info BackupInfo, err err
 	}()
 	// A connection of its own, read-only on the database (the pool's
 	// query_only forbids writing even the copy).
-	src, err := sql.Open("sqlite", "file:"+db.path+"?mode=ro&_pragma=busy_timeout(10000)")
+	dsn, err := fileURI(db.path, "mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return info, err
+	}
+	src, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return info, err
 	}
@@ -71,13 +96,20 @@ func (db *DB) Backup(ctx context.Context, path string) (info BackupInfo, err err
 	if err := readBackup(ctx, &info); err != nil {
 		return info, err
 	}
+	if info.Version, info.Current, err = copyVersion(ctx, abs); err != nil {
+		return info, fmt.Errorf("the copy: %w", err)
+	}
 	return info, nil
 }
 
 // readBackup checks the copy at info.Path and fills in what it holds. The
 // copy is opened read-only and immutable: nothing is written beside it.
 func readBackup(ctx context.Context, info *BackupInfo) error {
-	copyDB, err := sql.Open("sqlite", "file:"+info.Path+"?mode=ro&immutable=1")
+	dsn, err := fileURI(info.Path, "mode=ro&immutable=1")
+	if err != nil {
+		return err
+	}
+	copyDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return err
 	}
@@ -100,6 +132,31 @@ func readBackup(ctx context.Context, info *BackupInfo) error {
 	}
 	info.Bytes = st.Size()
 	return nil
+}
+
+// within reports whether path (a file that need not exist, in a directory
+// that must) is in dir or below it, each resolved to an absolute path
+// without symbolic links.
+func within(path, dir string) (bool, error) {
+	d, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return false, err
+	}
+	if d, err = filepath.Abs(d); err != nil {
+		return false, err
+	}
+	p, err := filepath.EvalSymlinks(filepath.Dir(path))
+	if err != nil {
+		return false, err
+	}
+	if p, err = filepath.Abs(p); err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(d, p)
+	if err != nil {
+		return false, nil // another volume
+	}
+	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)), nil
 }
 
 // syncFile puts a file, and its directory entry, on disk.

@@ -23,7 +23,7 @@ func LockDataDir(dir string) (unlock func(), err error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("data directory %s is in use by another teamsecrets server", dir)
+		return nil, fmt.Errorf("data directory %s is %w", dir, ErrDataDirInUse)
 	}
 	return func() { f.Close() }, nil
 }

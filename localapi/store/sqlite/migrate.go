@@ -9,6 +9,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
+
+	"teamsecrets/localapi/store"
 )
 
 // migrations are the schema's steps, applied in order by goose and
@@ -36,6 +38,73 @@ func newMigrator(write *sql.DB) (*goose.Provider, error) {
 	}
 	return goose.NewProvider(goose.DialectSQLite3, write, files,
 		goose.WithDisableGlobalRegistry(true), goose.WithLogger(goose.NopLogger()))
+}
+
+// keyCheckVersion is the first schema with the master key check (the meta
+// table, migration 2): the oldest store.ReadOlder opens, as a backup must
+// read the check to prove the copy opens with the master key.
+const keyCheckVersion = 2
+
+// schema brings the schema up to date (store.Migrate), or checks it
+// against rule changing nothing: a store this program should not open as
+// it is gets a *store.SchemaError.
+func (db *DB) schema(ctx context.Context, rule store.SchemaRule) error {
+	if rule == store.Migrate {
+		return db.migrate(ctx)
+	}
+	var err error
+	if db.migrator, err = newMigrator(db.write); err != nil {
+		return err
+	}
+	have, pending, err := db.version(ctx)
+	if err != nil {
+		return fmt.Errorf("read the schema version: %w", err)
+	}
+	return store.CheckSchema(rule, have, lastVersion(db.migrator), pending, keyCheckVersion)
+}
+
+// SchemaVersion is the schema version this program's migrations make (one
+// migration a version, numbered from 1).
+func SchemaVersion() int64 {
+	files, _ := fs.Glob(migrations, "migrations/*.sql")
+	return int64(len(files))
+}
+
+// lastVersion is the schema version this program's migrations make.
+func lastVersion(p *goose.Provider) int64 {
+	sources := p.ListSources()
+	return sources[len(sources)-1].Version
+}
+
+// version reads the schema's version, and whether one of this program's
+// migrations up to it is not applied, changing nothing.
+func (db *DB) version(ctx context.Context) (have int64, pending bool, err error) {
+	return schemaVersion(ctx, db.write, db.migrator)
+}
+
+// schemaVersion reads the version of the schema in conn (migrator is goose
+// over conn), and whether one of this program's migrations up to it is not
+// applied, changing nothing: from goose's record (never creating it, as
+// goose would), or, for a store of the user_version era (no record yet),
+// from PRAGMA user_version.
+func schemaVersion(ctx context.Context, conn *sql.DB, migrator *goose.Provider) (have int64, pending bool, err error) {
+	var tables int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, versionTable).
+		Scan(&tables); err != nil {
+		return 0, false, err
+	}
+	if tables == 0 {
+		err := conn.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&have)
+		return have, false, err
+	}
+	if have, _, err = migrator.GetVersions(ctx); err != nil {
+		return 0, false, err
+	}
+	if have > lastVersion(migrator) {
+		return have, false, nil // a newer program's: goose cannot compare
+	}
+	pending, err = migrator.HasPending(ctx)
+	return have, pending, err
 }
 
 // migrate adopts a store of the user_version era, then brings the schema

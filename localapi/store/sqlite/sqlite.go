@@ -11,8 +11,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -29,6 +31,9 @@ const DBFile = "teamsecrets.db"
 // holds no database (no file, or an empty one).
 var ErrNoDatabase = errors.New("no database")
 
+// ErrDataDirInUse: a server holds the data directory's lock.
+var ErrDataDirInUse = errors.New("in use by another teamsecrets server")
+
 // Options say how Open treats the data directory.
 type Options struct {
 	// Create makes the database when there is none (the server). Without
@@ -38,6 +43,12 @@ type Options struct {
 	// (one server per directory) and, being then the only writer of
 	// secrets, keeps secret names in memory (store.WithNameCache).
 	Own bool
+	// Schema says what Open does with a schema at another version than
+	// this program's: store.Migrate (the zero value, the server) brings it
+	// up to date; store.RequireCurrent and store.ReadOlder change nothing
+	// and refuse, with a *store.SchemaError, what they do not open (see
+	// store.SchemaRule). With ReadOlder every connection is query-only.
+	Schema store.SchemaRule
 }
 
 // DB is the SQLite backend.
@@ -62,7 +73,8 @@ func Holds(dataDir string) (bool, error) {
 	return info.Size() > 0, nil
 }
 
-// Open opens the database in dataDir and brings its schema up to date.
+// Open opens the database in dataDir and brings its schema up to date, or
+// checks it, as o.Schema says.
 func Open(dataDir string, o Options) (store.Backend, error) {
 	unlock := func() {}
 	if o.Own {
@@ -71,7 +83,7 @@ func Open(dataDir string, o Options) (store.Backend, error) {
 			return nil, err
 		}
 	}
-	db, err := open(dataDir, o.Create)
+	db, err := open(dataDir, o.Create, o.Schema)
 	if err != nil {
 		unlock()
 		return nil, err
@@ -83,7 +95,7 @@ func Open(dataDir string, o Options) (store.Backend, error) {
 	return db, nil
 }
 
-func open(dataDir string, create bool) (*DB, error) {
+func open(dataDir string, create bool, rule store.SchemaRule) (*DB, error) {
 	path := filepath.Join(dataDir, DBFile)
 	if create {
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -103,9 +115,21 @@ func open(dataDir string, create bool) (*DB, error) {
 	}
 	// mode=rw: SQLite never creates the file (above, it was made 0600 or
 	// found). synchronous=FULL: a commit returns only after the WAL is on
-	// disk, so an acknowledged write survives a crash or power loss.
-	dsn := "file:" + path + "?mode=rw&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	// disk, so an acknowledged write survives a crash or power loss. The
+	// journal mode (WAL, which stays with the file) is set by the server
+	// only: an open that must change nothing leaves the file as it is.
+	query := "mode=rw"
+	if rule == store.Migrate {
+		query += "&_pragma=journal_mode(WAL)"
+	}
+	query += "&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)&_txlock=immediate"
+	if rule == store.ReadOlder {
+		query += "&_pragma=query_only(true)"
+	}
+	dsn, err := fileURI(path, query)
+	if err != nil {
+		return nil, err
+	}
 	write, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -113,14 +137,23 @@ func open(dataDir string, create bool) (*DB, error) {
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
 	db := &DB{path: path, write: write}
-	if err := db.migrate(context.Background()); err != nil {
+	if err := db.schema(context.Background(), rule); err != nil {
 		write.Close()
+		var se *store.SchemaError
+		if errors.As(err, &se) {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 		return nil, fmt.Errorf("migrate %s: %w", path, dbError(err))
 	}
 	// Readers map the file and keep a larger page cache: listing 100,000
 	// names then costs no read syscalls.
-	read, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=query_only(true)"+
+	dsn, err = fileURI(path, "_pragma=busy_timeout(10000)&_pragma=query_only(true)"+
 		"&_pragma=mmap_size(268435456)&_pragma=cache_size(-32000)")
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		write.Close()
 		return nil, err
@@ -129,6 +162,25 @@ func open(dataDir string, create bool) (*DB, error) {
 	read.SetMaxIdleConns(8)
 	db.read = read
 	return db, nil
+}
+
+// fileURI is path as an SQLite URI with query: "file:", the absolute path
+// with every character SQLite would read as URI syntax ('?', '#', '%')
+// percent-escaped, then '?' and query. modernc.org/sqlite passes a "file:"
+// name whole to SQLite (which decodes the path's %HH escapes and reads
+// mode, immutable, …) and takes its own parameters (_pragma, _txlock) from
+// after the first '?'; a path put in as it is would be cut at its first
+// '?' or '#', or have its "%41" read as "A".
+func fileURI(path, query string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.ToSlash(abs)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a volume name: file:///C:/...
+	}
+	return (&url.URL{Scheme: "file", Path: p, RawQuery: query}).String(), nil
 }
 
 // Close closes the database and releases the data directory.

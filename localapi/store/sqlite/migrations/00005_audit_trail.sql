@@ -22,3 +22,6 @@ CREATE INDEX audit_by_time ON audit_event (at);
 CREATE TRIGGER audit_event_append_only BEFORE UPDATE ON audit_event
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 -- +goose StatementEnd
+
+-- +goose Down
+DROP TABLE audit_event;
