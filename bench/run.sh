@@ -42,9 +42,9 @@ chmod 755 "$work"
 as_postgres() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
-pg_bin() {
-  for d in $(command -v initdb >/dev/null && dirname "$(command -v initdb)") /usr/lib/postgresql/*/bin; do
-    [ -x "$d/initdb" ] && { echo "$d"; return; }
+pg_bin() { # a directory with initdb and pg_ctl, Debian's newest first
+  for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV) $(command -v initdb >/dev/null && dirname "$(command -v initdb)"); do
+    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return; }
   done
 }
 
@@ -61,9 +61,7 @@ start_postgres() {
   # Durable commits as in production (fsync on); sockets in the data directory.
   as_postgres "$bin/pg_ctl" -D "$pgdata" -w -l "$pgdata/log" \
     -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
-  as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres bench
-  PATH=$bin:$PATH
-  echo "postgres://postgres@127.0.0.1:$port/bench?sslmode=disable"
+  echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 }
 
 wrk_run() { wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@"; }
