@@ -41,15 +41,7 @@ func Create(path, text string) (err error) {
 			os.Remove(path)
 		}
 	}()
-	if _, err := f.WriteString(text + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeClose(f, text); err != nil {
 		return err
 	}
 	return syncDir(filepath.Dir(path))
@@ -86,15 +78,7 @@ func Replace(path, text string) (err error) {
 			return err
 		}
 	}
-	if _, err := f.WriteString(text + "\n"); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := writeClose(f, text); err != nil {
 		return err
 	}
 	if err := os.Rename(f.Name(), target); err != nil {
@@ -211,4 +195,18 @@ func syncDir(dir string) error {
 		return err
 	}
 	return nil
+}
+
+// writeClose writes text and a newline to f, syncs it to disk and closes
+// it (closed on failure too).
+func writeClose(f *os.File, text string) error {
+	if _, err := f.WriteString(text + "\n"); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

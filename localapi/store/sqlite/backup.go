@@ -105,22 +105,11 @@ func (db *DB) Backup(ctx context.Context, path string) (info BackupInfo, err err
 // readBackup checks the copy at info.Path and fills in what it holds. The
 // copy is opened read-only and immutable: nothing is written beside it.
 func readBackup(ctx context.Context, info *BackupInfo) error {
-	dsn, err := fileURI(info.Path, "mode=ro&immutable=1")
+	copyDB, err := openIntact(ctx, info.Path, "mode=ro&immutable=1")
 	if err != nil {
-		return err
-	}
-	copyDB, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return err
+		return fmt.Errorf("the copy: %w", err)
 	}
 	defer copyDB.Close()
-	var res string
-	if err := copyDB.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
-		return fmt.Errorf("check the copy: %w", err)
-	}
-	if res != "ok" {
-		return fmt.Errorf("the copy fails its integrity check: %s", res)
-	}
 	err = copyDB.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM tenant), (SELECT count(*) FROM secret),
 		(SELECT value FROM meta WHERE name = 'key_check')`).Scan(&info.Teams, &info.Values, &info.KeyCheck)
 	if err != nil {
@@ -173,4 +162,28 @@ func syncFile(path string) error {
 		}
 	}
 	return nil
+}
+
+// openIntact opens the database at path with the URI parameters query
+// (read-only ones: nothing is written through it) and runs its integrity
+// check; it fails unless the check says ok.
+func openIntact(ctx context.Context, path, query string) (*sql.DB, error) {
+	dsn, err := fileURI(path, query)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	var res string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("integrity check: %w", err)
+	}
+	if res != "ok" {
+		db.Close()
+		return nil, fmt.Errorf("it fails its integrity check: %s", res)
+	}
+	return db, nil
 }

@@ -131,22 +131,11 @@ func Restore(ctx context.Context, dataDir, backupPath string, opens func(keyChec
 // copyDatabase writes a copy of the database at src into dst, an empty
 // file, through SQLite: src is opened read-only and changed in nothing.
 func copyDatabase(ctx context.Context, src, dst string) error {
-	dsn, err := fileURI(src, "mode=ro&_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := openIntact(ctx, src, "mode=ro&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var res string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
-		return err
-	}
-	if res != "ok" {
-		return fmt.Errorf("it fails its integrity check: %s", res)
-	}
 	_, err = db.ExecContext(ctx, `VACUUM INTO ?`, dst)
 	return err
 }
