@@ -120,9 +120,14 @@ func (db *DB) User(ctx context.Context, userID, defaultTenantID string) (store.U
 	return u, ms, db.err(rows.Err())
 }
 
-// inTx runs fn in a transaction, committed if fn returns nil.
+// inTx runs fn in a transaction, committed if fn returns nil. It is READ
+// COMMITTED whatever the database's or role's default: the key epoch's
+// locks rely on it (a reseal that waited for writers' FOR SHARE locks reads
+// what they committed, and a writer that waited for a reseal sees its new
+// key check), and concurrent writes of one name update rather than fail
+// to serialize.
 func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return db.err(err)
 	}

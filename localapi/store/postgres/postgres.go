@@ -148,6 +148,11 @@ func Open(ctx context.Context, rawURL string, o Options) (*DB, error) {
 		cfg.MaxConns = 10
 	}
 	cfg.AfterConnect = durableCommits
+	// READ COMMITTED whatever the database's or role's default, for every
+	// statement (see inTx): under REPEATABLE READ a single UPDATE racing
+	// another of the same row fails to serialize, and a reseal would read
+	// a snapshot from before the writers it waited for.
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	if o.Schema == store.ReadOlder {
 		cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
 	}
