@@ -22,6 +22,10 @@ func openStore(dataDir string) (*localapi.Store, error) {
 // unless TEAMSECRETS_MASTER_KEY, and the UI's session keys).
 type storeLocation struct {
 	DataDir, DatabaseURL string
+	// CreateStore lets the server make a new store in an empty PostgreSQL
+	// database (--create-store). SQLite's server makes one in a directory
+	// without one by itself.
+	CreateStore bool
 }
 
 // storeFlags adds the flags that say where an admin command finds the
@@ -46,6 +50,9 @@ func (l storeLocation) check() error {
 // none; AsAdmin refuses a place without one.
 func (l storeLocation) open(ctx context.Context, mode localapi.Mode) (*localapi.Store, error) {
 	if l.DatabaseURL != "" {
+		if l.CreateStore {
+			return localapi.OpenPostgres(ctx, l.DatabaseURL, l.DataDir, mode, localapi.CreateStore())
+		}
 		return localapi.OpenPostgres(ctx, l.DatabaseURL, l.DataDir, mode)
 	}
 	return localapi.Open(l.DataDir, mode)

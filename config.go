@@ -28,7 +28,10 @@ type config struct {
 	DataDir string
 	// DatabaseURL is the local API's PostgreSQL database; empty: SQLite in
 	// DataDir.
-	DatabaseURL   string
+	DatabaseURL string
+	// CreateStore lets the server make a new store in an empty database
+	// at DatabaseURL.
+	CreateStore   bool
 	TLSCert       string
 	TLSKey        string
 	SecureCookies bool
@@ -68,6 +71,7 @@ var flagEnv = map[string]string{
 	"api-url":              "TEAMSECRETS_API_URL",
 	"data-dir":             "TEAMSECRETS_DATA_DIR",
 	"database-url":         "TEAMSECRETS_DATABASE_URL",
+	"create-store":         "TEAMSECRETS_CREATE_STORE",
 	"tls-cert":             "TEAMSECRETS_TLS_CERT",
 	"tls-key":              "TEAMSECRETS_TLS_KEY",
 	"secure-cookies":       "TEAMSECRETS_SECURE_COOKIES",
@@ -175,6 +179,7 @@ func newServerFlags(c command, cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "where the server listens")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "local API store, master key and session keys")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "local API: keep the store in this PostgreSQL database (postgres://USER@HOST/DB), which several instances may share, instead of SQLite in --data-dir")
+	fs.Var((*boolValue)(&cfg.CreateStore), "create-store", "with --database-url: make a new store if the database holds none (a deployment's first start); without it an empty database is refused")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "serve HTTPS with this certificate file")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "private key for --tls-cert")
 	fs.Var((*countValue)(&cfg.MaxSecrets), "max-secrets-per-team", "local API: the `number` of secrets one team may hold at most")
@@ -226,6 +231,9 @@ func parseConfig(c command, args []string) (config, *flag.FlagSet, error) {
 		} else {
 			err = checkDatabaseURL(cfg.DatabaseURL)
 		}
+	}
+	if err == nil && cfg.CreateStore && cfg.DatabaseURL == "" {
+		err = fmt.Errorf("--create-store is for a PostgreSQL store (--database-url); with SQLite the server makes its store in an empty --data-dir by itself")
 	}
 	return cfg, fs, err
 }

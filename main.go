@@ -116,7 +116,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, withUI bool) error
 			}
 		}
 		// SQLite: holds the data directory's lock until closed.
-		where := storeLocation{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL}
+		where := storeLocation{DataDir: cfg.DataDir, DatabaseURL: cfg.DatabaseURL, CreateStore: cfg.CreateStore}
 		store, err := where.open(ctx, localapi.AsServer)
 		if err != nil {
 			return err

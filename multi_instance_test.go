@@ -44,6 +44,7 @@ func pgInstancesAt(t *testing.T, n int) ([]*child, string) {
 	rand.Read(mk)
 	env := []string{
 		"TEAMSECRETS_DATABASE_URL=" + dbURL,
+		"TEAMSECRETS_CREATE_STORE=true", // the deployment's first start
 		"TEAMSECRETS_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk),
 		"TEAMSECRETS_SESSION_KEYS=" + string(uitest.SessionKey),
 	}
@@ -264,7 +265,7 @@ func TestInstanceWithoutSharedSessionKeysWarns(t *testing.T) {
 	mk := make([]byte, 32)
 	rand.Read(mk)
 	cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0")
-	cmd.Env = []string{"TEAMSECRETS_DATABASE_URL=" + pgtest.URL(t),
+	cmd.Env = []string{"TEAMSECRETS_DATABASE_URL=" + pgtest.URL(t), "TEAMSECRETS_CREATE_STORE=true",
 		"TEAMSECRETS_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk), "TEAMSECRETS_SESSION_KEYS="}
 	c := launchChild(t, cmd, t.TempDir())(t)
 	deadline := time.Now().Add(5 * time.Second)

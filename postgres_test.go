@@ -77,8 +77,15 @@ func TestServerAndAdminCommandsOnPostgres(t *testing.T) {
 		t.Fatalf("admin command on an empty database: %d %s", code, out.String())
 	}
 	noPassword("the refusal", out.String())
+	// So is a server without --create-store: nothing is made.
+	out.Reset()
+	if code := run(context.Background(), []string{"api", "--addr", "127.0.0.1:0", "--database-url", databaseURL, "--data-dir", dir}, &out, &out); code != 1 ||
+		!strings.Contains(out.String(), "--create-store") || strings.Contains(out.String(), "tsk_") {
+		t.Fatalf("server on an empty database without --create-store: %d %s", code, out.String())
+	}
+	noPassword("the server's refusal", out.String())
 
-	printed, stop := serveInProcess(t, "api", "--addr", "127.0.0.1:0", "--database-url", databaseURL, "--data-dir", dir)
+	printed, stop := serveInProcess(t, "api", "--addr", "127.0.0.1:0", "--database-url", databaseURL, "--data-dir", dir, "--create-store")
 	noPassword("the first start", printed)
 	key := regexp.MustCompile(`tsk_[A-Za-z0-9_-]{40,}`).FindString(printed)
 	base := listenRE.FindStringSubmatch(printed)[1]

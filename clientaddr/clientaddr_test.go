@@ -24,6 +24,13 @@ func TestOf(t *testing.T) {
 		// left past it to text the client wrote.
 		{"private last hop", []string{"198.51.100.1, 127.0.0.1"}, true, "127.0.0.1"},
 		{"empty header", []string{""}, true, "192.0.2.7"},
+		// Not an address: the peer, never the text.
+		{"text", []string{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}, true, "192.0.2.7"},
+		{"unknown", []string{"unknown"}, true, "192.0.2.7"},
+		// A port some balancers add is dropped: one address, one count.
+		{"IPv4 with port", []string{"203.0.113.9:51234"}, true, "203.0.113.9"},
+		{"IPv6 with port", []string{"[2001:db8::1]:443"}, true, "2001:db8::1"},
+		{"IPv6", []string{"2001:db8::1"}, true, "2001:db8::1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)

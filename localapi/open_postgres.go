@@ -30,22 +30,40 @@ func RedactDatabaseURL(raw string) string { return postgres.Redact(raw) }
 //     (ErrWrongMasterKey).
 //
 // No message holds the URL's password.
-func OpenPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode) (*Store, error) {
-	return openPostgres(ctx, databaseURL, dataDir, mode, func(isNew bool) (masterKey, error) {
+//
+// A server makes a new store in a database that holds none only with the
+// option CreateStore; without it an empty database is refused
+// (ErrNoStore), so that a mistyped URL, or a database whose restore has not
+// finished, never gets a new, empty store that users are then sent to.
+func OpenPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, opts ...OpenOption) (*Store, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return openPostgres(ctx, databaseURL, dataDir, mode, o.create, func(isNew bool) (masterKey, error) {
 		return loadMasterKey(dataDir, isNew && mode == AsServer, postgres.Redact(databaseURL))
 	})
 }
+
+// OpenOption changes how OpenPostgres opens a store.
+type OpenOption func(*openOptions)
+
+type openOptions struct{ create bool }
+
+// CreateStore lets a server (AsServer) make a new store in a database that
+// holds none: the first start of a deployment.
+func CreateStore() OpenOption { return func(o *openOptions) { o.create = true } }
 
 // OpenPostgresStore opens, as its server, the store in the database at
 // databaseURL (making it if there is none) with a master key given by the
 // caller (tests, tools).
 func OpenPostgresStore(ctx context.Context, databaseURL string, key []byte) (*Store, error) {
-	return openPostgres(ctx, databaseURL, "", AsServer, func(bool) (masterKey, error) {
+	return openPostgres(ctx, databaseURL, "", AsServer, true, func(bool) (masterKey, error) {
 		return masterKey{keys: [][]byte{key}, source: "OpenPostgresStore's argument"}, nil
 	})
 }
 
-func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
+func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, create bool, loadKey func(isNew bool) (masterKey, error)) (*Store, error) {
 	rule, err := mode.schemaRule()
 	if err != nil {
 		return nil, err
@@ -64,7 +82,15 @@ func openPostgres(ctx context.Context, databaseURL, dataDir string, mode Mode, l
 		if mode != AsServer {
 			return nil, refuseOpen(ErrNoStore,
 				"the database %s holds no Team Secrets store: check --database-url or TEAMSECRETS_DATABASE_URL. "+
-					"Only the server (`teamsecrets` or `teamsecrets api`) makes a new store", where)
+					"Only the server (`teamsecrets` or `teamsecrets api`, with --create-store) makes a new store", where)
+		}
+		if !create {
+			return nil, refuseOpen(ErrNoStore,
+				"the database %s holds no Team Secrets store, and nothing was created in it. If it is the right database "+
+					"and this is the deployment's first start, start the server once with --create-store "+
+					"(TEAMSECRETS_CREATE_STORE=true): it makes the store, team \"default\" and its first key. "+
+					"Otherwise check --database-url (TEAMSECRETS_DATABASE_URL), or let the restore of the database "+
+					"(pg_restore) finish first", where)
 		}
 		db, err = postgres.Open(ctx, databaseURL, postgres.Options{Create: true})
 	}

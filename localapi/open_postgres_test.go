@@ -2,6 +2,7 @@ package localapi_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"teamsecrets/localapi"
 	"teamsecrets/localapi/store"
@@ -26,7 +29,7 @@ func pgRefused(t *testing.T, databaseURL, dataDir string, modes []localapi.Mode,
 	u, _ := url.Parse(databaseURL)
 	password, _ := u.User.Password()
 	for _, mode := range modes {
-		st, err := localapi.OpenPostgres(t.Context(), databaseURL, dataDir, mode)
+		st, err := localapi.OpenPostgres(t.Context(), databaseURL, dataDir, mode, localapi.CreateStore())
 		if err == nil {
 			st.Close()
 			t.Fatalf("mode %d: opened, want a refusal (%v)", mode, want)
@@ -83,7 +86,7 @@ func TestPostgresStoreRefusals(t *testing.T) {
 
 	// The server makes the store, and its key in the data directory.
 	dir := filepath.Join(t.TempDir(), "data")
-	st, err := localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer)
+	st, err := localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer, localapi.CreateStore())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +116,7 @@ func TestPostgresStoreRefusals(t *testing.T) {
 	// The store's key, from the environment, opens it with any data
 	// directory; and an admin command then works on it.
 	t.Setenv(localapi.MasterKeyEnv, strings.TrimSpace(string(right)))
-	st, err = localapi.OpenPostgres(t.Context(), databaseURL, empty, localapi.AsAdmin)
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, empty, localapi.AsAdmin, localapi.CreateStore())
 	if err != nil {
 		t.Fatalf("the right key from the environment: %v", err)
 	}
@@ -140,7 +143,7 @@ func TestInstancesWithTheirOwnNewKeysAreRefusedButOne(t *testing.T) {
 	for i := range n {
 		dirs[i] = t.TempDir()
 		wg.Go(func() {
-			stores[i], errs[i] = localapi.OpenPostgres(t.Context(), databaseURL, dirs[i], localapi.AsServer)
+			stores[i], errs[i] = localapi.OpenPostgres(t.Context(), databaseURL, dirs[i], localapi.AsServer, localapi.CreateStore())
 		})
 	}
 	wg.Wait()
@@ -173,7 +176,7 @@ func TestInstancesWithTheirOwnNewKeysAreRefusedButOne(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dirs[loser], localapi.MasterKeyFile), key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	again, err := localapi.OpenPostgres(t.Context(), databaseURL, dirs[loser], localapi.AsServer)
+	again, err := localapi.OpenPostgres(t.Context(), databaseURL, dirs[loser], localapi.AsServer, localapi.CreateStore())
 	if err != nil {
 		t.Fatalf("with the first instance's key: %v", err)
 	}
@@ -295,7 +298,7 @@ func TestPostgresAdminCommandsNeverMigrate(t *testing.T) {
 	t.Setenv(localapi.MasterKeyEnv, randomKeyBase64())
 	databaseURL := pgtest.URL(t)
 	dir := t.TempDir()
-	st, err := localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer)
+	st, err := localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer, localapi.CreateStore())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +314,7 @@ func TestPostgresAdminCommandsNeverMigrate(t *testing.T) {
 	if v := pgVersion(t, databaseURL); v != last-1 {
 		t.Fatalf("after a refused admin open the store is at version %d, want %d", v, last-1)
 	}
-	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsBackup)
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsBackup, localapi.CreateStore())
 	if err != nil {
 		t.Fatalf("AsBackup, an older store: %v", err)
 	}
@@ -324,7 +327,7 @@ func TestPostgresAdminCommandsNeverMigrate(t *testing.T) {
 		t.Fatalf("after AsBackup the store is at version %d, want %d", v, last-1)
 	}
 
-	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer)
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer, localapi.CreateStore())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +335,7 @@ func TestPostgresAdminCommandsNeverMigrate(t *testing.T) {
 	if v := pgVersion(t, databaseURL); v != last {
 		t.Fatalf("the server left the store at version %d, want %d", v, last)
 	}
-	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsAdmin)
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsAdmin, localapi.CreateStore())
 	if err != nil {
 		t.Fatalf("AsAdmin once the server migrated: %v", err)
 	}
@@ -344,4 +347,38 @@ func TestPostgresAdminCommandsNeverMigrate(t *testing.T) {
 	}
 	pgRefused(t, databaseURL, dir, []localapi.Mode{localapi.AsAdmin, localapi.AsBackup}, localapi.ErrSchemaAhead,
 		fmt.Sprintf("schema version %d, newer than this program's (%d)", v, last), "Use that version's binary")
+}
+
+// Without CreateStore a server refuses a database that holds no store (a
+// mistyped URL, a restore not finished) and creates nothing in it; admin
+// commands refuse it whatever the options.
+func TestEmptyDatabaseNeedsCreateStore(t *testing.T) {
+	databaseURL := pgtest.URL(t)
+	t.Setenv(localapi.MasterKeyEnv, base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x42}, 32)))
+	dir := t.TempDir()
+	st, err := localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer)
+	if err == nil {
+		st.Close()
+		t.Fatal("a server made a store in an empty database without CreateStore")
+	}
+	if !errors.Is(err, localapi.ErrNoStore) || !strings.Contains(err.Error(), "--create-store") {
+		t.Fatalf("refusal: %v", err)
+	}
+	conn, err := pgx.Connect(t.Context(), databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(t.Context())
+	var tables int
+	if err := conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("the refused open left %d tables (%v)", tables, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("the refused open wrote %v into the data directory", entries)
+	}
+	st, err = localapi.OpenPostgres(t.Context(), databaseURL, dir, localapi.AsServer, localapi.CreateStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 }

@@ -82,7 +82,7 @@ func TestReadyNeedsTheStoresMasterKeyOnPostgres(t *testing.T) {
 	b64 := base64.StdEncoding.EncodeToString
 	open := func(mode localapi.Mode) *localapi.Store {
 		t.Helper()
-		st, err := localapi.OpenPostgres(t.Context(), databaseURL, t.TempDir(), mode)
+		st, err := localapi.OpenPostgres(t.Context(), databaseURL, t.TempDir(), mode, localapi.CreateStore())
 		if err != nil {
 			t.Fatal(err)
 		}
