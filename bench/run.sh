@@ -124,7 +124,7 @@ for b in $BACKENDS; do
     bench_backend sqlite; ran+=(sqlite) ;;
   postgres)
     if url=$(start_postgres); then
-      bench_backend postgres TEAMSECRETS_DATABASE_URL="$url"; ran+=(postgres)
+      bench_backend postgres TEAMSECRETS_DATABASE_URL="$url" TEAMSECRETS_CREATE_STORE=true; ran+=(postgres)
     else
       echo "PostgreSQL not installed (apt-get install postgresql): skipping it" >&2
     fi ;;
