@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -120,13 +121,22 @@ func (db *DB) User(ctx context.Context, userID, defaultTenantID string) (store.U
 	return u, ms, db.err(rows.Err())
 }
 
+// rollbackTimeout bounds the rollback of a transaction that failed.
+const rollbackTimeout = 5 * time.Second
+
 // inTx runs fn in a transaction, committed if fn returns nil.
 func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return db.err(err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() {
+		// Even when ctx is over, but not for ever: a database that stopped
+		// answering would hold the rollback, and the request, without end.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		tx.Rollback(ctx)
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}
