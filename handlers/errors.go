@@ -20,6 +20,8 @@ import (
 //   - a *pageError, a page that says what went wrong, as it is;
 //   - a failed API call (a *cloud.Error): a key no longer accepted sends
 //     the visitor to sign in, anything else gets the page apiPage words;
+//   - a *storeDown: the store behind the sessions did not answer, so a
+//     session could not be checked or a sign-out recorded (storePage);
 //   - one of echo's own (404, 405, 413);
 //   - anything else, a bug: a 500 page, and the error in the log.
 //
@@ -43,6 +45,10 @@ type pageError struct {
 	// rather than away from it: the API may answer next time.
 	tryAgain   bool
 	retryAfter time.Duration
+	// signOutForm shows the header's sign-out form though the session was
+	// not verified: after a sign-out that could not be recorded, so that
+	// the visitor can try again.
+	signOutForm bool
 }
 
 func (e *pageError) Error() string { return e.Heading + ": " + e.Message }
@@ -161,9 +167,12 @@ func (a *App) httpError(err error, c echo.Context) {
 	}
 	var p *pageError
 	var apiErr *cloud.Error
+	var down *storeDown
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &p):
+	case errors.As(err, &down):
+		p = a.storePage(c, down)
 	case errors.As(err, &apiErr):
 		if errors.Is(err, cloud.ErrUnauthenticated) {
 			a.apiFailed(c, err)
@@ -211,19 +220,78 @@ func echoPage(he *echo.HTTPError) *pageError {
 	return p
 }
 
-// signInAgain ends a session whose key the API stopped accepting.
+// signInAgain ends a session whose key the API stopped accepting. The
+// cookie is cleared even if the sign-out cannot be recorded: the key in it
+// no longer works anyway.
 func (a *App) signInAgain(c echo.Context) {
 	if s := sessionOf(c); s != nil {
-		a.revoke(c, s.ID, a.now().Add(a.cfg.MaxLifetime))
+		if err := a.revoke(c, s.ID, a.now().Add(a.cfg.MaxLifetime)); err != nil {
+			a.log.WarnContext(c.Request().Context(), "session revocation not recorded; the cookie is cleared, its key no longer works", "err", err)
+		}
 	}
 	a.clearSession(c)
 	c.Redirect(http.StatusSeeOther, "/login?rejected=1")
 }
 
+// storeDown is the store behind the sessions (the record of sign-outs: in
+// memory, or the database instances share) failing to answer. Nothing was
+// decided on a session it could not check, and no cookie was cleared: the
+// visitor is still signed in once the store is back.
+type storeDown struct {
+	what     string // what was being done, for the log
+	signOut  bool   // a sign-out could not be recorded
+	timedOut bool   // no answer within APITimeout
+	err      error
+}
+
+func (e *storeDown) Error() string { return e.what + ": " + e.err.Error() }
+func (e *storeDown) Unwrap() error { return e.err }
+
+// storeFailed is a failed call to the store made under ctx (which bounds it
+// by APITimeout): a *storeDown, or the request's own error when the visitor
+// left (nothing to report then).
+func (a *App) storeFailed(ctx context.Context, c echo.Context, what string, err error) error {
+	if rerr := c.Request().Context().Err(); rerr != nil {
+		return rerr
+	}
+	return &storeDown{what: what, err: err, timedOut: errors.Is(ctx.Err(), context.DeadlineExceeded)}
+}
+
+// storePage is the page of a *storeDown: 503, or 504 when the store did not
+// answer in time; logged here, once.
+func (a *App) storePage(c echo.Context, e *storeDown) *pageError {
+	status, heading, state := http.StatusServiceUnavailable, "The secrets store is not answering", "is not answering"
+	if e.timedOut {
+		status, heading, state = http.StatusGatewayTimeout, "The secrets store did not answer in time", "did not answer in time"
+	}
+	a.log.WarnContext(c.Request().Context(), "store call failed", "route", c.Path(), "status", status, "what", e.what, "err", e.err)
+	if e.signOut {
+		return &pageError{Status: status, Heading: "Sign-out not recorded",
+			Message: "Your sign-out could not be recorded: the secrets store " + state + ".",
+			Detail:  "You are still signed in. Sign out again in a moment.",
+			BackURL: "/", BackLabel: "Back to the start",
+			signOutForm: true,
+		}
+	}
+	p := &pageError{Status: status, Title: "Secrets store unavailable", Heading: heading,
+		Message: "The secrets store " + state + ". Try again in a moment.",
+		Detail:  "Nothing was changed, and you are still signed in.",
+		BackURL: "/", BackLabel: "Back to the start",
+	}
+	if c.Request().Method == http.MethodGet {
+		p.BackURL, p.BackLabel = c.Request().URL.RequestURI(), "Try again"
+	}
+	return p
+}
+
 // renderError renders an error page, with a way back.
 func (a *App) renderError(c echo.Context, e *pageError) error {
+	l := a.layout(c, cmp.Or(e.Title, e.Heading))
+	if e.signOutForm {
+		l.SignedIn = true // the form alone: nothing of the unverified session is shown
+	}
 	p := views.ErrorPage{
-		Layout: a.layout(c, cmp.Or(e.Title, e.Heading)), Status: e.Status,
+		Layout: l, Status: e.Status,
 		Heading: e.Heading, Message: e.Message, Detail: e.Detail,
 		BackURL: e.BackURL, BackLabel: e.BackLabel, RetryAfter: int(e.retryAfter.Seconds()),
 	}

@@ -8,9 +8,10 @@ import (
 	"teamsecrets/views"
 )
 
-// loginShow shows the sign-in form, or sends a signed-in visitor on.
+// loginShow shows the sign-in form, or sends a signed-in visitor on. A
+// session that could not be checked is not sent on; its cookie is kept.
 func (a *App) loginShow(c echo.Context) error {
-	if s, _ := a.loadSession(c); s != nil {
+	if s, _, _ := a.loadSession(c); s != nil {
 		return c.Redirect(http.StatusSeeOther, listURL(s.Default))
 	}
 	p := views.LoginPage{Layout: a.layout(c, "Sign in"), CSRF: a.csrfToken(c)}

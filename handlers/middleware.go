@@ -223,10 +223,14 @@ func csrfMAC(key []byte, c echo.Context) []byte {
 }
 
 // requireSession sends visitors without a valid session to sign in, saying
-// so when their session expired.
+// so when their session expired. A session that could not be checked gets
+// the error page, and keeps its cookie (see loadSession).
 func (a *App) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		s, expired := a.loadSession(c)
+		s, expired, err := a.loadSession(c)
+		if err != nil {
+			return err
+		}
 		if s == nil {
 			a.clearSession(c)
 			to := "/login"
@@ -243,7 +247,7 @@ func (a *App) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 // makes it the team of every API call in the request.
 func (a *App) teamScope(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		s, _ := a.loadSession(c)
+		s, _, _ := a.loadSession(c) // valid: requireSession ran
 		slug := c.Param("slug")
 		t, kept := s.team(slug)
 		if !kept {

@@ -17,13 +17,20 @@ type Revocations interface {
 	SessionRevoked(ctx context.Context, id string) (bool, error)
 }
 
-// revoke refuses session id from now on. When the shared record cannot be
-// written, this instance's cookie is still cleared; the failure is logged,
-// since a copy of the cookie may then work elsewhere until it expires.
-func (a *App) revoke(c echo.Context, id string, until time.Time) {
-	if err := a.revoked.RevokeSession(c.Request().Context(), id, until); err != nil {
-		a.log.ErrorContext(c.Request().Context(), "session revocation not recorded; the cookie is cleared here only", "err", err)
+// revoke refuses session id from now on, on every instance sharing the
+// record; it waits at most APITimeout. Its error is a *storeDown: the
+// sign-out was not recorded.
+func (a *App) revoke(c echo.Context, id string, until time.Time) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), a.cfg.APITimeout)
+	defer cancel()
+	if err := a.revoked.RevokeSession(ctx, id, until); err != nil {
+		err = a.storeFailed(ctx, c, "record the sign-out", err)
+		if down, ok := err.(*storeDown); ok {
+			down.signOut = true
+		}
+		return err
 	}
+	return nil
 }
 
 // revocations keeps revocations in memory: one instance.

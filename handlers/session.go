@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -210,35 +211,42 @@ func (a *App) cookieSession(c echo.Context) *session {
 }
 
 // loadSession returns the request's valid session, or nil. An expired,
-// revoked or undecodable cookie counts as none; expired says which.
-func (a *App) loadSession(c echo.Context) (s *session, expired bool) {
+// revoked or undecodable cookie counts as none; expired says which. When
+// the record of sign-outs could not be read, err is a *storeDown and s is
+// nil: whether the session is still valid is not known, so it may not be
+// used, and the cookie may not be cleared either (the session may well be
+// valid once the store answers again).
+func (a *App) loadSession(c echo.Context) (s *session, expired bool, err error) {
 	st := state(c)
 	if !st.loaded {
-		st.session, st.expired = a.validSession(c)
+		st.session, st.expired, st.unchecked = a.validSession(c)
 		st.loaded = true
 	}
-	return st.session, st.expired
+	return st.session, st.expired, st.unchecked
 }
 
 // validSession is a copy of the cookie's session if it is still valid.
-func (a *App) validSession(c echo.Context) (s *session, expired bool) {
+// Expiry is judged from the cookie alone; only a session that has not
+// expired is looked up among the sign-outs, for at most APITimeout.
+func (a *App) validSession(c echo.Context) (s *session, expired bool, err error) {
 	decoded := *a.cookieSession(c)
 	s = &decoded
 	if s.ID == "" || s.APIKey == "" {
-		return nil, false
+		return nil, false, nil
 	}
 	now := a.now()
-	revoked, err := a.revoked.SessionRevoked(c.Request().Context(), s.ID)
+	if now.Sub(time.Unix(s.Created, 0)) > a.cfg.MaxLifetime || now.Sub(time.Unix(s.Seen, 0)) > a.cfg.IdleTimeout {
+		return nil, true, nil
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), a.cfg.APITimeout)
+	defer cancel()
+	revoked, err := a.revoked.SessionRevoked(ctx, s.ID)
 	if err != nil {
 		// Fail closed: the session may have been signed out elsewhere.
-		a.log.ErrorContext(c.Request().Context(), "session revocations could not be read; treating the session as signed out", "err", err)
-		return nil, false
+		return nil, false, a.storeFailed(ctx, c, "check the session against the sign-outs", err)
 	}
 	if revoked {
-		return nil, false
-	}
-	if now.Sub(time.Unix(s.Created, 0)) > a.cfg.MaxLifetime || now.Sub(time.Unix(s.Seen, 0)) > a.cfg.IdleTimeout {
-		return nil, true
+		return nil, false, nil
 	}
 	// Refresh the idle clock at most once a minute, to spare a cookie write
 	// on every request.
@@ -246,7 +254,7 @@ func (a *App) validSession(c echo.Context) (s *session, expired bool) {
 		s.Seen = now.Unix()
 		changedSession(c)
 	}
-	return s, false
+	return s, false, nil
 }
 
 // saveSession writes the session cookie, bounded to fit (see fit).
@@ -267,7 +275,7 @@ func (a *App) saveSession(c echo.Context, s *session) error {
 	opts.Secure = a.secure(c)
 	c.SetCookie(sessions.NewCookie(sessionCookie, encoded, &opts))
 	st := state(c)
-	st.session, st.loaded, st.expired, st.dirty = s, true, false, false
+	st.session, st.loaded, st.expired, st.unchecked, st.dirty = s, true, false, nil, false
 	st.csrfSession = s.ID
 	return nil
 }
@@ -288,7 +296,7 @@ func (a *App) clearSession(c echo.Context) {
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: a.secure(c),
 	})
 	st := state(c)
-	st.session, st.loaded, st.expired = nil, true, false
+	st.session, st.loaded, st.expired, st.unchecked = nil, true, false, nil
 	st.csrfSession = ""
 }
 

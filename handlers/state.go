@@ -14,7 +14,10 @@ type reqState struct {
 	session *session // the request's valid session; nil for none
 	loaded  bool     // session was looked for (or set by a save or a clear)
 	expired bool     // there was a session cookie, but it expired
-	dirty   bool     // the session changed: save it before the answer goes out
+	// unchecked is why the cookie's session could not be checked against
+	// the sign-outs (a *storeDown): it is neither valid nor cleared.
+	unchecked error
+	dirty     bool // the session changed: save it before the answer goes out
 
 	team sessionTeam // the team of the URL (teamScope), or the one in use (/teams)
 

@@ -45,9 +45,9 @@ type namesResponse struct {
 	} `json:"data"`
 }
 
-// serveSecretNames answers the plain secret_names query, and returns the
-// request's outcome.
-func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c *caller) string {
+// serveSecretNames answers the plain secret_names query within ctx (the
+// document's time limit), and returns the request's outcome.
+func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, r *http.Request, c *caller) string {
 	ctx = withCaller(ctx, c)
 	id, err := identify(ctx)
 	var names []string
@@ -56,6 +56,9 @@ func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c 
 		if err != nil {
 			err = internal(ctx, "list secret names", err)
 		}
+	}
+	if ctx.Err() != nil {
+		return requestOver(ctx, w, r) // as graphql-go's path answers it
 	}
 	w.Header().Set("Content-Type", "application/json")
 	if err != nil {
@@ -73,9 +76,6 @@ func (s *Server) serveSecretNames(ctx context.Context, w http.ResponseWriter, c 
 			Errors []gqlError `json:"errors"`
 			Data   *struct{}  `json:"data"`
 		}{Errors: []gqlError{{Message: err.Error(), Path: []string{"secret_names"}, Extensions: map[string]string{"code": code}}}})
-		if ctx.Err() != nil {
-			return OutcomeCanceled
-		}
 		return errOutcome(err)
 	}
 	var resp namesResponse

@@ -272,9 +272,11 @@ func (r *resolver) roleIn(ctx context.Context, id identity, tenantID string) (st
 
 // CreateApiKey makes a key (see the rules at the top of this file).
 func (r *resolver) CreateApiKey(ctx context.Context, args createAPIKeyArgs) (*createAPIKeyPayload, error) {
-	if err := checkWriteDeadline(ctx); err != nil {
+	ctx, done, err := startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	id, err := identify(ctx)
 	if err != nil {
 		return nil, err
@@ -347,9 +349,11 @@ func (r *resolver) CreateApiKey(ctx context.Context, args createAPIKeyArgs) (*cr
 // DeleteApiKey revokes a key the caller may see. Unknown and invisible keys
 // answer alike (success false), so ids cannot be probed.
 func (r *resolver) DeleteApiKey(ctx context.Context, args struct{ Input struct{ KeyID UUID } }) (*successPayload, error) {
-	if err := checkWriteDeadline(ctx); err != nil {
+	ctx, done, err := startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	id, err := identify(ctx)
 	if err != nil {
 		return nil, err

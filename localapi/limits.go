@@ -122,26 +122,46 @@ func errResponseTooLarge(limit int64) error {
 
 func errRequestOver(ctx context.Context) error {
 	if ctx.Err() == context.DeadlineExceeded {
+		if _, ok := ctx.Value(writeDeadlineKey{}).(writeDeadline); ok {
+			return errWriteStopped
+		}
 		return errorf(CodeBadUserInput, "Request took too long and was stopped; ask for less per request")
 	}
 	return errorf(CodeBadUserInput, "Request canceled")
 }
 
-// A mutation's writes are not cut off by a context deadline: graphql-go
+// A mutation's writes are not cut off by the document's deadline: graphql-go
 // would then drop the whole answer, hiding writes that happened. Each
-// write checks the document's deadline instead, before it starts; the
-// answer says field by field what was written.
+// write checks the deadline instead, before it starts; the answer says
+// field by field what was written. A write that started in time still has
+// to end: its store calls are stopped one time limit after the deadline, so
+// a database that stops answering cannot hold the request for ever.
 type writeDeadlineKey struct{}
 
-func withWriteDeadline(ctx context.Context, d time.Time) context.Context {
-	return context.WithValue(ctx, writeDeadlineKey{}, d)
+type writeDeadline struct {
+	start time.Time // no write starts after this
+	stop  time.Time // the store calls of a write that started end by this
 }
 
-// checkWriteDeadline refuses a write that would start after the document's
-// deadline.
-func checkWriteDeadline(ctx context.Context) error {
-	if d, ok := ctx.Value(writeDeadlineKey{}).(time.Time); ok && time.Now().After(d) {
-		return errorf(CodeBadUserInput, "Request took too long: this write and the ones after it were not made; send fewer per request")
+// withWriteDeadline marks ctx as a mutation's: writes start only before
+// deadline, and run at most grace past it.
+func withWriteDeadline(ctx context.Context, deadline time.Time, grace time.Duration) context.Context {
+	return context.WithValue(ctx, writeDeadlineKey{}, writeDeadline{start: deadline, stop: deadline.Add(grace)})
+}
+
+var errWriteStopped = errorf(CodeAPIError, "The store did not answer in time: this write was stopped, and may or may not have been made; read it back before you try again")
+
+// startWrite begins one write of a mutation: it refuses a write that would
+// start after the document's deadline, and bounds the write's store calls
+// (see writeDeadline). Call done when the write has ended.
+func startWrite(ctx context.Context) (_ context.Context, done context.CancelFunc, err error) {
+	d, ok := ctx.Value(writeDeadlineKey{}).(writeDeadline)
+	if !ok {
+		return ctx, func() {}, nil
 	}
-	return nil
+	if time.Now().After(d.start) {
+		return ctx, func() {}, errorf(CodeBadUserInput, "Request took too long: this write and the ones after it were not made; send fewer per request")
+	}
+	ctx, done = context.WithDeadline(ctx, d.stop)
+	return ctx, done, nil
 }

@@ -277,15 +277,14 @@ func intArg(a listArg, raw map[string]json.RawMessage) (*int32, bool) {
 	return &n, ok
 }
 
-// serveListPage answers a list page document, saying how in call, or
-// reports false (nothing written) to leave it to graphql-go.
-func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller, p *listPage, raw map[string]json.RawMessage, call *apiCall) bool {
+// serveListPage answers a list page document within ctx (the document's
+// time limit), saying how in call, or reports false (nothing written) to
+// leave it to graphql-go.
+func (s *Server) serveListPage(ctx context.Context, r *http.Request, w http.ResponseWriter, c *caller, p *listPage, raw map[string]json.RawMessage, call *apiCall) bool {
 	args, ok := p.args(raw)
 	if !ok {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.Timeout)
-	defer cancel()
 	ctx = withCaller(ctx, c)
 	id, err := identify(ctx)
 	if err != nil {
@@ -318,16 +317,12 @@ func (s *Server) serveListPage(r *http.Request, w http.ResponseWriter, c *caller
 		}
 	}
 	switch {
-	case r.Context().Err() != nil:
-		call.outcome = OutcomeCanceled
-		return true // the client is gone
+	case ctx.Err() != nil:
+		call.outcome = requestOver(ctx, w, r) // the client gone, or the time limit
+		return true
 	case err == nil && int64(size) > int64(s.limits.MaxResponseBytes):
 		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errResponseTooLarge(int64(s.limits.MaxResponseBytes)).Error())
-		return true
-	case ctx.Err() != nil:
-		call.outcome = OutcomeRefused
-		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
 		return true
 	case err != nil:
 		return false // graphql-go asks again, and logs and answers the error

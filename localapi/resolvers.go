@@ -92,9 +92,11 @@ type setSecretArgs struct {
 }
 
 func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successPayload, error) {
-	if err := checkWriteDeadline(ctx); err != nil {
+	ctx, done, err := startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	id, err := identify(ctx)
 	if err != nil {
 		return nil, err
@@ -135,9 +137,11 @@ func (r *resolver) SetSecret(ctx context.Context, args setSecretArgs) (*successP
 }
 
 func (r *resolver) DeleteSecret(ctx context.Context, args struct{ Input struct{ Name string } }) (*successPayload, error) {
-	if err := checkWriteDeadline(ctx); err != nil {
+	ctx, done, err := startWrite(ctx)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	id, err := identify(ctx)
 	if err != nil {
 		return nil, err

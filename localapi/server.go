@@ -215,8 +215,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 		key:          bearerKey(r.Header.Get("Authorization")),
 		tenantHeader: r.Header.Get("X-PREFECT-TENANT-ID"),
 	}
-	if !s.authenticate(r.Context(), w, r, c) {
+	// The document's time limit runs from here, over everything that may
+	// wait for the store: the key's lookup, the fast paths, graphql-go. A
+	// store that stops answering holds no request longer than this.
+	ctx, cancel := context.WithTimeout(r.Context(), s.limits.Timeout)
+	defer cancel()
+	if !s.authenticate(ctx, w, r, c) {
 		call.outcome = OutcomeRateLimited
+		return
+	}
+	if ctx.Err() != nil {
+		call.outcome = requestOver(ctx, w, r)
 		return
 	}
 	doc := s.docs.get(req.Query)
@@ -233,7 +242,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 		call.op = operationLabel(doc, req.OperationName, s.rootFields)
 	}
 	if len(rawVars) == 0 && doc.isPlainNames(req.OperationName) {
-		call.outcome = s.serveSecretNames(r.Context(), w, c)
+		call.outcome = s.serveSecretNames(ctx, w, r, c)
 		return
 	}
 	if cerr := doc.measure(s.limits, rawVars); cerr != nil {
@@ -241,7 +250,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, cerr.Error())
 		return
 	}
-	if doc.list != nil && doc.list.runs(req.OperationName) && s.serveListPage(r, w, c, doc.list, rawVars, call) {
+	if doc.list != nil && doc.list.runs(req.OperationName) && s.serveListPage(ctx, r, w, c, doc.list, rawVars, call) {
 		return
 	}
 	vars, err := decodeVariables(rawVars)
@@ -251,16 +260,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 		return
 	}
 
-	var ctx context.Context
-	var cancel context.CancelFunc
+	execCtx := ctx
 	if doc.isMutation(req.OperationName) {
-		ctx, cancel = context.WithCancel(withWriteDeadline(r.Context(), time.Now().Add(s.limits.Timeout)))
-	} else {
-		ctx, cancel = context.WithTimeout(r.Context(), s.limits.Timeout)
+		// Not cut off by the deadline: each write checks it (startWrite).
+		deadline, _ := ctx.Deadline()
+		execCtx = withWriteDeadline(r.Context(), deadline, s.limits.Timeout)
 	}
-	defer cancel()
 	b := &budget{limit: int64(s.limits.MaxResponseBytes)}
-	resp := s.schema.Exec(withBudget(withCaller(ctx, c), b), doc.text, req.OperationName, vars)
+	resp := s.schema.Exec(withBudget(withCaller(execCtx, c), b), doc.text, req.OperationName, vars)
 	switch {
 	case r.Context().Err() != nil:
 		call.outcome = OutcomeCanceled
@@ -269,11 +276,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 		call.outcome = OutcomeRefused
 		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errResponseTooLarge(b.limit).Error())
 		return
-	case ctx.Err() != nil:
+	case execCtx.Err() != nil:
 		// A query that ran out of time changed nothing: say so, alone.
-		// (Mutations are not cut off this way; see checkWriteDeadline.)
-		call.outcome = OutcomeRefused
-		writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
+		// (Mutations are not cut off this way; see startWrite.)
+		call.outcome = requestOver(execCtx, w, r)
 		return
 	}
 	codeValidationErrors(resp.Errors)
@@ -286,6 +292,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, call *apiCall) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Write(out)
+}
+
+// requestOver answers a request whose context ended, and returns its
+// outcome: nothing when the client is gone, else the time limit's error
+// alone (400), since a query that ran out of time changed nothing.
+func requestOver(ctx context.Context, w http.ResponseWriter, r *http.Request) string {
+	if r.Context().Err() != nil {
+		return OutcomeCanceled
+	}
+	writeErrors(w, http.StatusBadRequest, CodeBadUserInput, errRequestOver(ctx).Error())
+	return OutcomeRefused
 }
 
 // codeValidationErrors gives graphql-go's own errors (syntax, validation,

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -120,6 +121,9 @@ func (db *DB) User(ctx context.Context, userID, defaultTenantID string) (store.U
 	return u, ms, db.err(rows.Err())
 }
 
+// rollbackTimeout bounds the rollback of a transaction that failed.
+const rollbackTimeout = 5 * time.Second
+
 // inTx runs fn in a transaction, committed if fn returns nil. It is READ
 // COMMITTED whatever the database's or role's default: the key epoch's
 // locks rely on it (a reseal that waited for writers' FOR SHARE locks reads
@@ -131,7 +135,13 @@ func (db *DB) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
 	if err != nil {
 		return db.err(err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	defer func() {
+		// Even when ctx is over, but not for ever: a database that stopped
+		// answering would hold the rollback, and the request, without end.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		defer cancel()
+		tx.Rollback(ctx)
+	}()
 	if err := fn(tx); err != nil {
 		return err
 	}

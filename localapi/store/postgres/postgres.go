@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -37,6 +38,12 @@ var (
 	// PostgreSQL's text columns refuse. Nothing was written.
 	ErrBadText = errors.New("holds a NUL byte or invalid UTF-8, which PostgreSQL cannot store in text")
 )
+
+// ConnectTimeout bounds making one connection (TCP, TLS, authentication),
+// and then the check each new connection gets, unless the URL sets
+// connect_timeout. The pool makes connections in the background, and a
+// request that gave up waiting does not stop them.
+const ConnectTimeout = 5 * time.Second
 
 // Options say how Open treats the database.
 type Options struct {
@@ -147,7 +154,19 @@ func Open(ctx context.Context, rawURL string, o Options) (*DB, error) {
 	if !strings.Contains(rawURL, "pool_max_conns") {
 		cfg.MaxConns = 10
 	}
-	cfg.AfterConnect = durableCommits
+	// The pool makes connections in the background, not bounded by the
+	// request that asked for one: bound them here, or a database that
+	// stops answering keeps the pool's places taken by connections that
+	// never finish.
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
+	}
+	connectLimit := cfg.ConnConfig.ConnectTimeout
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		ctx, cancel := context.WithTimeout(ctx, connectLimit)
+		defer cancel()
+		return durableCommits(ctx, conn)
+	}
 	// READ COMMITTED whatever the database's or role's default, for every
 	// statement (see inTx): under REPEATABLE READ a single UPDATE racing
 	// another of the same row fails to serialize, and a reseal would read
