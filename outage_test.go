@@ -30,7 +30,7 @@ func TestADatabaseOutageSignsNobodyOutAndHoldsNoRequest(t *testing.T) {
 	rand.Read(mk)
 	cmd := exec.Command(os.Args[0], "--addr", "127.0.0.1:0", "--api-timeout", "1s")
 	cmd.Env = []string{
-		"TEAMSECRETS_DATABASE_URL=" + proxy.URL,
+		"TEAMSECRETS_DATABASE_URL=" + proxy.URL, "TEAMSECRETS_CREATE_STORE=true",
 		"TEAMSECRETS_MASTER_KEY=" + base64.StdEncoding.EncodeToString(mk),
 		"TEAMSECRETS_SESSION_KEYS=" + string(uitest.SessionKey),
 	}
