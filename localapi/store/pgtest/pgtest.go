@@ -43,6 +43,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -65,8 +66,22 @@ const (
 func Main(m *testing.M) {
 	code := m.Run()
 	stop()
+	if n := skipped.Load(); n > 0 && !testing.Verbose() {
+		// go test shows a passing package's output only with -v: say it
+		// on the terminal, if there is one.
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			fmt.Fprintf(tty, "%s: %d PostgreSQL tests skipped: %s\n", filepath.Base(os.Args[0]), n, skipReason.Load())
+			tty.Close()
+		}
+	}
 	os.Exit(code)
 }
+
+// skipped counts the tests URL skipped, for Main to say so.
+var (
+	skipped    atomic.Int64
+	skipReason atomic.Value // string
+)
 
 // URL returns the URL of a new, empty database for this test alone; it is
 // dropped when the test ends. Without PostgreSQL the test is skipped,
@@ -78,6 +93,8 @@ func URL(t testing.TB) string {
 	if err != nil {
 		var missing *unavailable
 		if errors.As(err, &missing) && os.Getenv(RequireEnv) != "require" {
+			skipped.Add(1)
+			skipReason.Store(fmt.Sprintf("%v; install it (apt-get install postgresql) or set %s", err, URLEnv))
 			t.Skipf("PostgreSQL tests skipped: %v. Install it (apt-get install postgresql) or set %s; "+
 				"%s=require makes this a failure", err, URLEnv, RequireEnv)
 		}
