@@ -254,7 +254,8 @@ func newStore(ctx context.Context, b store.Backend, where string, shared, readOn
 		return nil, wrongKey(mk, where, shared, "it does not open the store's key check")
 	}
 	kr.state.Store(st)
-	return &Store{backend: b, vault: v}, nil
+	sh, _ := b.(store.Shared)
+	return &Store{backend: b, vault: v, shared: sh}, nil
 }
 
 // wrongKey says which key was used and what to do.

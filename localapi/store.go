@@ -63,19 +63,13 @@ func LockDataDir(dir string) (unlock func(), err error) { return sqlite.LockData
 type Store struct {
 	backend store.Backend
 	vault   *vault
-	shared  store.Shared // set when backend wraps the backend that has it
+	shared  store.Shared // the opened backend's, if it has it (kept by Wrapped)
 }
 
 // Shared is what instances on this store's database share (sessions
 // signed out, failed authentications), or nil when the store is served by
 // this process alone (SQLite).
-func (s *Store) Shared() store.Shared {
-	if s.shared != nil {
-		return s.shared
-	}
-	sh, _ := s.backend.(store.Shared)
-	return sh
-}
+func (s *Store) Shared() store.Shared { return s.shared }
 
 // Close closes the store (and releases the data directory).
 func (s *Store) Close() error { return s.backend.Close() }

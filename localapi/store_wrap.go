@@ -12,7 +12,7 @@ import (
 // both.
 func (s *Store) Wrapped(wrap func(store.Backend) store.Backend) *Store {
 	b := wrap(s.backend)
-	return &Store{backend: b, vault: &vault{keys: s.vault.keys, secrets: b}, shared: s.Shared()}
+	return &Store{backend: b, vault: &vault{keys: s.vault.keys, secrets: b}, shared: s.shared}
 }
 
 // Ready reports whether the store answers, its schema is current
